@@ -1,0 +1,13 @@
+//! descent-kernels: row-major f32 matrices, a blocked and packed SIMD GEMM with a fused
+//! linear-layer epilogue, and the elementwise kernels the autograd layer needs.
+//!
+//! Parallelism is always an explicit [`Par`] argument; no kernel reads global state to decide it.
+
+pub mod elementwise;
+pub mod gemm;
+pub mod mat;
+pub mod par;
+
+pub use gemm::{Activation, Backend, Op, gemm, gemm_with, linear_forward};
+pub use mat::{Mat, MatMut, MatRef};
+pub use par::Par;
