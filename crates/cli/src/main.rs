@@ -1,1 +1,3 @@
+//! `descent`: the command line over descent-lab.
+
 fn main() {}

@@ -1,0 +1,1 @@
+//! The training loop: model + loss + optimizer + data + budget + stop rules -> metric rows.
