@@ -1,0 +1,264 @@
+//! Seeded per-epoch shuffling and batch gathering into reused buffers.
+
+use descent_rng::Rng;
+
+use crate::dataset::{Dataset, Features, Targets};
+
+/// `PIXEL_TO_UNIT[p] = p / 255`: a u8 pixel as the f32 a model sees.
+const PIXEL_TO_UNIT: [f32; 256] = {
+    let mut table = [0.0f32; 256];
+    let mut p = 0;
+    while p < 256 {
+        table[p] = p as f32 / 255.0;
+        p += 1;
+    }
+    table
+};
+
+/// One gathered batch. The buffers keep their capacity from batch to batch.
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    /// `rows x n_features`, row-major; pixels already divided by 255.
+    pub x: Vec<f32>,
+    pub rows: usize,
+    /// Class labels (classification sets; empty otherwise).
+    pub labels: Vec<u32>,
+    /// Regression targets, `rows x dim` (regression sets; empty otherwise).
+    pub values: Vec<f32>,
+}
+
+/// Walks a data set in batches: full batch (`batch_size = 0`), mini-batches or single samples
+/// (`batch_size = 1`), in a seeded random order per epoch or in storage order.
+#[derive(Clone, Debug)]
+pub struct Batcher {
+    order: Vec<u32>,
+    batch_size: usize,
+    shuffle: bool,
+    seed: u64,
+    cursor: usize,
+}
+
+impl Batcher {
+    /// A batcher over `n_samples` rows; `batch_size = 0` (or one larger than the set) means the
+    /// full batch. Call [`Batcher::start_epoch`] before the first batch.
+    ///
+    /// # Panics
+    /// If `n_samples` does not fit in a u32.
+    pub fn new(n_samples: usize, batch_size: usize, shuffle: bool, seed: u64) -> Self {
+        assert!(u32::try_from(n_samples).is_ok(), "at most u32::MAX samples");
+        let batch_size = if batch_size == 0 {
+            n_samples
+        } else {
+            batch_size.min(n_samples)
+        };
+        Self {
+            order: (0..n_samples as u32).collect(),
+            batch_size,
+            shuffle,
+            seed,
+            cursor: n_samples,
+        }
+    }
+
+    /// Rows per full batch.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// `ceil(n_samples / batch_size)`: the last partial batch counts.
+    pub fn batches_per_epoch(&self) -> usize {
+        self.order
+            .len()
+            .checked_div(self.batch_size)
+            .map_or(0, |_| self.order.len().div_ceil(self.batch_size))
+    }
+
+    /// Starts epoch `epoch`: the order is the identity, shuffled (Fisher–Yates) by the generator
+    /// derived from `(seed, epoch)` when shuffling. The same `(seed, epoch)` always gives the same
+    /// order, whatever happened in earlier epochs.
+    pub fn start_epoch(&mut self, epoch: usize) {
+        for (slot, index) in self.order.iter_mut().zip(0u32..) {
+            *slot = index;
+        }
+        if self.shuffle {
+            Rng::derive(self.seed, epoch as u64).shuffle(&mut self.order);
+        }
+        self.cursor = 0;
+    }
+
+    /// Gathers the next batch of the current epoch into `out` (no allocation once `out` has
+    /// held a full batch); returns false, leaving `out` untouched, at the end of the epoch.
+    ///
+    /// # Panics
+    /// If `data` does not have the `n_samples` rows this batcher was made for.
+    pub fn next_batch(&mut self, data: &Dataset, out: &mut Batch) -> bool {
+        assert_eq!(
+            data.len(),
+            self.order.len(),
+            "batcher built for a different number of rows"
+        );
+        let end = (self.cursor + self.batch_size).min(self.order.len());
+        if self.cursor >= end {
+            return false;
+        }
+        gather(data, &self.order[self.cursor..end], out);
+        self.cursor = end;
+        true
+    }
+}
+
+/// Copies rows `indices` of `data` into `out`, converting pixels to `p / 255`.
+pub fn gather(data: &Dataset, indices: &[u32], out: &mut Batch) {
+    out.rows = indices.len();
+    out.x.clear();
+    match &data.features {
+        Features::F32 {
+            values,
+            n_features: w,
+        } => {
+            for &i in indices {
+                let i = i as usize;
+                out.x.extend_from_slice(&values[i * w..(i + 1) * w]);
+            }
+        }
+        Features::Pixels {
+            values,
+            n_features: w,
+        } => {
+            for &i in indices {
+                let i = i as usize;
+                out.x.extend(
+                    values[i * w..(i + 1) * w]
+                        .iter()
+                        .map(|&p| PIXEL_TO_UNIT[usize::from(p)]),
+                );
+            }
+        }
+    }
+    out.labels.clear();
+    out.values.clear();
+    match &data.targets {
+        Targets::Classes { labels, .. } => out
+            .labels
+            .extend(indices.iter().map(|&i| labels[i as usize])),
+        Targets::Values { values, dim } => {
+            for &i in indices {
+                let i = i as usize;
+                out.values
+                    .extend_from_slice(&values[i * dim..(i + 1) * dim]);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labelled(n: usize) -> Dataset {
+        Dataset::new(
+            "labelled",
+            Features::F32 {
+                values: (0..n).flat_map(|i| [i as f32, -(i as f32)]).collect(),
+                n_features: 2,
+            },
+            Targets::Classes {
+                labels: (0..n as u32).collect(),
+                n_classes: n,
+            },
+        )
+    }
+
+    fn epoch_labels(batcher: &mut Batcher, data: &Dataset, epoch: usize) -> Vec<Vec<u32>> {
+        let mut batch = Batch::default();
+        batcher.start_epoch(epoch);
+        let mut out = Vec::new();
+        while batcher.next_batch(data, &mut batch) {
+            assert_eq!(batch.x.len(), 2 * batch.rows);
+            for (row, &label) in batch.labels.iter().enumerate() {
+                assert_eq!(batch.x[2 * row], label as f32, "features follow labels");
+            }
+            out.push(batch.labels.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn mini_batches_keep_the_last_partial_batch() {
+        let data = labelled(10);
+        let mut b = Batcher::new(10, 4, false, 0);
+        assert_eq!(b.batches_per_epoch(), 3);
+        let batches = epoch_labels(&mut b, &data, 0);
+        assert_eq!(
+            batches,
+            vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]
+        );
+    }
+
+    #[test]
+    fn full_batch_and_single_sample() {
+        let data = labelled(5);
+        let mut full = Batcher::new(5, 0, false, 0);
+        assert_eq!(full.batches_per_epoch(), 1);
+        assert_eq!(epoch_labels(&mut full, &data, 0), vec![vec![0, 1, 2, 3, 4]]);
+        let mut single = Batcher::new(5, 1, true, 3);
+        let batches = epoch_labels(&mut single, &data, 0);
+        assert_eq!(batches.len(), 5);
+        assert!(batches.iter().all(|b| b.len() == 1));
+    }
+
+    #[test]
+    fn shuffle_is_a_seeded_permutation_per_epoch() {
+        let data = labelled(100);
+        let mut b = Batcher::new(100, 32, true, 11);
+        let e0: Vec<u32> = epoch_labels(&mut b, &data, 0).concat();
+        let e1: Vec<u32> = epoch_labels(&mut b, &data, 1).concat();
+        assert_ne!(e0, e1, "each epoch has its own order");
+        assert_ne!(e0, (0..100).collect::<Vec<_>>());
+        let mut sorted = e0.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..100).collect::<Vec<_>>());
+        // Epoch orders depend only on (seed, epoch), not on history.
+        let mut fresh = Batcher::new(100, 32, true, 11);
+        assert_eq!(epoch_labels(&mut fresh, &data, 1).concat(), e1);
+        let mut other_seed = Batcher::new(100, 32, true, 12);
+        assert_ne!(epoch_labels(&mut other_seed, &data, 0).concat(), e0);
+    }
+
+    #[test]
+    fn pixels_are_scaled_by_255() {
+        let data = Dataset::new(
+            "pixels",
+            Features::Pixels {
+                values: vec![0, 255, 51, 102],
+                n_features: 2,
+            },
+            Targets::Values {
+                values: vec![1.0, 2.0],
+                dim: 1,
+            },
+        );
+        let mut batch = Batch::default();
+        gather(&data, &[1, 0], &mut batch);
+        assert_eq!(batch.x, vec![51.0 / 255.0, 102.0 / 255.0, 0.0, 1.0]);
+        assert_eq!(batch.values, vec![2.0, 1.0]);
+        assert!(batch.labels.is_empty());
+        assert_eq!(batch.rows, 2);
+    }
+
+    #[test]
+    fn buffers_are_reused() {
+        let data = labelled(64);
+        let mut b = Batcher::new(64, 16, true, 1);
+        let mut batch = Batch::default();
+        b.start_epoch(0);
+        assert!(b.next_batch(&data, &mut batch));
+        let (x_ptr, l_ptr) = (batch.x.as_ptr(), batch.labels.as_ptr());
+        for epoch in 0..3 {
+            b.start_epoch(epoch);
+            while b.next_batch(&data, &mut batch) {
+                assert_eq!((batch.x.as_ptr(), batch.labels.as_ptr()), (x_ptr, l_ptr));
+            }
+        }
+    }
+}
