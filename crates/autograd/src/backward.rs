@@ -1,0 +1,358 @@
+//! The reverse sweep: one match arm per [`Op`], each applying the chain rule
+//! `dX += (dY/dX)^T dY` for every input that requires a gradient.
+//!
+//! The first contribution to a gradient overwrites its buffer (GEMMs run with `beta = 0`), later
+//! ones accumulate, so nothing is zero-filled and a parameter gradient is written straight into
+//! its slice of the flat buffer.
+
+use descent_kernels::elementwise::{activation_backward, axpy, col_sums};
+use descent_kernels::{Activation, MatMut, MatRef, Op as MatOp, Par, gemm};
+
+use crate::loss::sigmoid;
+use crate::tape::{GradSlot, Node, Op, ParamMeta, Tape, Var};
+
+/// A gradient buffer to write or accumulate into.
+struct Target<'a> {
+    buf: &'a mut [f32],
+    accumulate: bool,
+}
+
+impl Target<'_> {
+    /// The GEMM `beta` that writes (`0`) or accumulates (`1`).
+    fn beta(&self) -> f32 {
+        if self.accumulate { 1.0 } else { 0.0 }
+    }
+
+    /// `buf (+)= f(i)` for every element `i`.
+    fn put(&mut self, f: impl Fn(usize) -> f32) {
+        if self.accumulate {
+            for (i, g) in self.buf.iter_mut().enumerate() {
+                *g += f(i);
+            }
+        } else {
+            for (i, g) in self.buf.iter_mut().enumerate() {
+                *g = f(i);
+            }
+        }
+    }
+
+    /// `buf (+)= src`.
+    fn put_slice(&mut self, src: &[f32]) {
+        if self.accumulate {
+            axpy(1.0, src, self.buf);
+        } else {
+            self.buf.copy_from_slice(src);
+        }
+    }
+
+    fn mat(&mut self, rows: usize, cols: usize) -> MatMut<'_> {
+        MatMut::contiguous(self.buf, rows, cols)
+    }
+}
+
+/// Read-only forward state during the sweep.
+struct Values<'a> {
+    nodes: &'a [Node],
+    params: &'a [f32],
+    meta: &'a [ParamMeta],
+    par: Par,
+}
+
+impl<'a> Values<'a> {
+    fn value(&self, v: Var) -> &'a [f32] {
+        match self.nodes[v.0].op {
+            Op::Param(p) => &self.params[self.meta[p.0].range()],
+            _ => &self.nodes[v.0].value,
+        }
+    }
+
+    fn shape(&self, v: Var) -> (usize, usize) {
+        (self.nodes[v.0].rows, self.nodes[v.0].cols)
+    }
+
+    fn mat(&self, v: Var) -> MatRef<'a> {
+        let (r, c) = self.shape(v);
+        MatRef::contiguous(self.value(v), r, c)
+    }
+}
+
+/// Mutable gradient state during the sweep.
+struct Grads<'a> {
+    nodes: &'a [Node],
+    slots: &'a mut [GradSlot],
+    params: &'a mut [f32],
+    meta: &'a [ParamMeta],
+    set: &'a mut [bool],
+}
+
+impl Grads<'_> {
+    /// The gradient buffer of `v`, or `None` when `v` needs no gradient.
+    fn target(&mut self, v: Var) -> Option<Target<'_>> {
+        let node = &self.nodes[v.0];
+        if !node.requires_grad {
+            return None;
+        }
+        if let Op::Param(p) = node.op {
+            let accumulate = std::mem::replace(&mut self.set[p.0], true);
+            return Some(Target {
+                buf: &mut self.params[self.meta[p.0].range()],
+                accumulate,
+            });
+        }
+        let slot = &mut self.slots[v.0];
+        let accumulate = std::mem::replace(&mut slot.set, true);
+        if !accumulate {
+            slot.data.resize(node.len(), 0.0);
+        }
+        Some(Target {
+            buf: &mut slot.data,
+            accumulate,
+        })
+    }
+}
+
+/// Scratch buffers reused across sweeps.
+struct Scratch<'a> {
+    /// `dZ` of an activation.
+    big: &'a mut Vec<f32>,
+    /// A bias gradient added onto an earlier contribution.
+    small: &'a mut Vec<f32>,
+}
+
+impl Tape {
+    /// Reverse sweep from `root`, seeded with `d root / d root = 1` in every element.
+    ///
+    /// Overwrites the flat gradient buffer: afterwards [`Tape::grads`] holds `d sum(root) / d
+    /// theta` for every parameter (zero for parameters the graph does not use), and
+    /// [`Tape::grad`] the gradient of every intermediate node the sweep reached.
+    pub fn backward(&mut self, root: Var) {
+        let end = root.0 + 1;
+        assert!(end <= self.len, "backward: root is not on the current tape");
+        for slot in &mut self.node_grads[..end] {
+            slot.set = false;
+        }
+        self.param_set.fill(false);
+        let seed = &mut self.node_grads[root.0];
+        seed.data.clear();
+        seed.data.resize(self.nodes[root.0].len(), 1.0);
+        seed.set = true;
+
+        let Tape {
+            nodes,
+            node_grads,
+            params,
+            param_grads,
+            param_meta,
+            param_set,
+            scratch,
+            scratch_small,
+            par,
+            ..
+        } = self;
+        let values = Values {
+            nodes,
+            params,
+            meta: param_meta,
+            par: *par,
+        };
+        let mut scratch = Scratch {
+            big: scratch,
+            small: scratch_small,
+        };
+        for i in (0..end).rev() {
+            if !nodes[i].requires_grad || !node_grads[i].set {
+                continue;
+            }
+            let (earlier, rest) = node_grads.split_at_mut(i);
+            let mut grads = Grads {
+                nodes,
+                slots: earlier,
+                params: param_grads,
+                meta: param_meta,
+                set: param_set,
+            };
+            backward_node(&nodes[i], &rest[0].data, &values, &mut grads, &mut scratch);
+        }
+        for (meta, set) in param_meta.iter().zip(param_set.iter()) {
+            if !set {
+                param_grads[meta.range()].fill(0.0);
+            }
+        }
+    }
+}
+
+/// Propagates the gradient `dy` of `node` to its inputs.
+fn backward_node(node: &Node, dy: &[f32], v: &Values<'_>, g: &mut Grads<'_>, s: &mut Scratch<'_>) {
+    let (rows, cols) = (node.rows, node.cols);
+    match node.op {
+        Op::Input | Op::Param(_) => {}
+        Op::MatMul { a, op_a, b, op_b } => {
+            matmul_backward(
+                MatRef::contiguous(dy, rows, cols),
+                (a, op_a),
+                (b, op_b),
+                v,
+                g,
+            );
+        }
+        Op::BiasAdd { x, bias } => {
+            // dX = dY, db = 1^T dY (column sums).
+            if let Some(mut t) = g.target(x) {
+                t.put_slice(dy);
+            }
+            if let Some(t) = g.target(bias) {
+                bias_grad(MatRef::contiguous(dy, rows, cols), t, s.small);
+            }
+        }
+        Op::Add(a, b) => {
+            if let Some(mut t) = g.target(a) {
+                t.put_slice(dy);
+            }
+            if let Some(mut t) = g.target(b) {
+                t.put_slice(dy);
+            }
+        }
+        Op::Sub(a, b) => {
+            if let Some(mut t) = g.target(a) {
+                t.put_slice(dy);
+            }
+            if let Some(mut t) = g.target(b) {
+                t.put(|i| -dy[i]);
+            }
+        }
+        Op::Mul(a, b) => {
+            // dA = dY * B, dB = dY * A.
+            let (av, bv) = (v.value(a), v.value(b));
+            if let Some(mut t) = g.target(a) {
+                t.put(|i| dy[i] * bv[i]);
+            }
+            if let Some(mut t) = g.target(b) {
+                t.put(|i| dy[i] * av[i]);
+            }
+        }
+        Op::Scale(x, alpha) => {
+            if let Some(mut t) = g.target(x) {
+                t.put(|i| alpha * dy[i]);
+            }
+        }
+        Op::Sum(x) => {
+            if let Some(mut t) = g.target(x) {
+                t.put(|_| dy[0]);
+            }
+        }
+        Op::Mean(x) => {
+            let n = v.value(x).len() as f32;
+            if let Some(mut t) = g.target(x) {
+                t.put(|_| dy[0] / n);
+            }
+        }
+        Op::Act(x, act) => {
+            // dX = dY * f'(X), with f' read from the output Y.
+            if let Some(t) = g.target(x) {
+                if t.accumulate {
+                    s.big.resize(dy.len(), 0.0);
+                    activation_backward(act, &node.value, dy, s.big);
+                    axpy(1.0, s.big, t.buf);
+                } else {
+                    activation_backward(act, &node.value, dy, t.buf);
+                }
+            }
+        }
+        Op::Linear { x, w, bias, act } => {
+            // dZ = dY * f'(Y); dW = X^T dZ; db = 1^T dZ; dX = dZ W^T.
+            let dz = if act == Activation::Identity {
+                dy
+            } else {
+                s.big.resize(dy.len(), 0.0);
+                activation_backward(act, &node.value, dy, s.big);
+                &s.big[..]
+            };
+            let dz = MatRef::contiguous(dz, rows, cols);
+            if let Some(t) = bias.and_then(|b| g.target(b)) {
+                bias_grad(dz, t, s.small);
+            }
+            matmul_backward(dz, (x, MatOp::Identity), (w, MatOp::Identity), v, g);
+        }
+        Op::Mse { pred, target } => {
+            // dl/dp = 2 (p - t) / N = -dl/dt.
+            let (p, t) = (v.value(pred), v.value(target));
+            let k = 2.0 * dy[0] / p.len() as f32;
+            if let Some(mut d) = g.target(pred) {
+                d.put(|i| k * (p[i] - t[i]));
+            }
+            if let Some(mut d) = g.target(target) {
+                d.put(|i| -k * (p[i] - t[i]));
+            }
+        }
+        Op::BceWithLogits { logits, target } => {
+            // dl/dz = (sigma(z) - t) / N; dl/dt = -z / N.
+            let (z, t) = (v.value(logits), v.value(target));
+            let k = dy[0] / z.len() as f32;
+            if let Some(mut d) = g.target(logits) {
+                d.put(|i| k * (sigmoid(z[i]) - t[i]));
+            }
+            if let Some(mut d) = g.target(target) {
+                d.put(|i| -k * z[i]);
+            }
+        }
+        Op::CrossEntropy { logits } => {
+            // dl/dz_ij = (softmax(z)_ij - [j == y_i]) / B, softmax = exp(log-softmax).
+            let (b, c) = v.shape(logits);
+            let k = dy[0] / b as f32;
+            let (lp, labels) = (&node.aux, &node.labels);
+            if let Some(mut d) = g.target(logits) {
+                d.put(|i| {
+                    let onehot = (labels[i / c] as usize == i % c) as u8 as f32;
+                    k * (lp[i].exp() - onehot)
+                });
+            }
+        }
+    }
+}
+
+/// Gradients of `C = op_a(A) op_b(B)` given `dC`:
+/// `dA = dC op_b(B)^T` (or its transpose `op_b(B) dC^T` when `A` is used transposed) and
+/// `dB = op_a(A)^T dC` (or `dC^T op_a(A)` when `B` is used transposed).
+fn matmul_backward(
+    dc: MatRef<'_>,
+    (a, op_a): (Var, MatOp),
+    (b, op_b): (Var, MatOp),
+    v: &Values<'_>,
+    g: &mut Grads<'_>,
+) {
+    let (am, bm) = (v.mat(a), v.mat(b));
+    if let Some(mut t) = g.target(a) {
+        let beta = t.beta();
+        let da = t.mat(am.rows(), am.cols());
+        match op_a {
+            MatOp::Identity => gemm(da, beta, 1.0, dc, MatOp::Identity, bm, flip(op_b), v.par),
+            MatOp::Transpose => gemm(da, beta, 1.0, bm, op_b, dc, MatOp::Transpose, v.par),
+        }
+    }
+    if let Some(mut t) = g.target(b) {
+        let beta = t.beta();
+        let db = t.mat(bm.rows(), bm.cols());
+        match op_b {
+            MatOp::Identity => gemm(db, beta, 1.0, am, flip(op_a), dc, MatOp::Identity, v.par),
+            MatOp::Transpose => gemm(db, beta, 1.0, dc, MatOp::Transpose, am, op_a, v.par),
+        }
+    }
+}
+
+/// `db (+)= 1^T dZ`, the column sums of `dz`.
+fn bias_grad(dz: MatRef<'_>, t: Target<'_>, small: &mut Vec<f32>) {
+    if t.accumulate {
+        small.resize(dz.cols(), 0.0);
+        col_sums(dz, small);
+        axpy(1.0, small, t.buf);
+    } else {
+        col_sums(dz, t.buf);
+    }
+}
+
+fn flip(op: MatOp) -> MatOp {
+    match op {
+        MatOp::Identity => MatOp::Transpose,
+        MatOp::Transpose => MatOp::Identity,
+    }
+}

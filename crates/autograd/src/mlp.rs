@@ -1,0 +1,285 @@
+//! A multi-layer perceptron driven through the tape: fused linear layers, an activation between
+//! them, a linear output and a loss.
+//!
+//! One training step records `input -> (param, param, linear) x L -> loss` and sweeps it back:
+//! per layer one GEMM forward (bias and activation in its epilogue), one for `dW = X^T dZ`
+//! (written into the flat gradient buffer) and one for `dX = dZ W^T` (skipped for the first
+//! layer, whose input needs no gradient). The tape's pooled buffers make every step after the
+//! first allocation-free.
+
+use std::ops::Range;
+
+use descent_kernels::{Activation, Par};
+use descent_rng::Rng;
+
+use crate::{Init, Linear, Loss, Tape, Targets, Var};
+
+/// Rows per forward pass in [`Mlp::evaluate`], bounding its memory.
+const EVAL_CHUNK_ROWS: usize = 1024;
+
+/// The shape and training objective of an [`Mlp`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct MlpConfig {
+    /// Layer widths `[in, h1, ..., out]`; at least two entries, all positive.
+    pub sizes: Vec<usize>,
+    /// Activation after every hidden layer (the output layer is linear).
+    pub activation: Activation,
+    /// The loss on the outputs.
+    pub loss: Loss,
+    /// How weights and biases are drawn.
+    pub init: Init,
+}
+
+/// A multi-layer perceptron whose parameters live in one flat buffer.
+#[derive(Debug)]
+pub struct Mlp {
+    config: MlpConfig,
+    tape: Tape,
+    layers: Vec<Linear>,
+}
+
+impl Mlp {
+    /// Builds the network; layer `i` is initialised from `Rng::derive(seed, i)`.
+    pub fn new(config: &MlpConfig, seed: u64) -> Self {
+        let sizes = &config.sizes;
+        assert!(
+            sizes.len() >= 2,
+            "Mlp needs at least [inputs, outputs], got {sizes:?}"
+        );
+        assert!(
+            sizes.iter().all(|&s| s > 0),
+            "Mlp layer sizes must be positive: {sizes:?}"
+        );
+        let mut tape = Tape::new();
+        let last = sizes.len() - 2;
+        let layers = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(i, io)| {
+                let act = if i == last {
+                    Activation::Identity
+                } else {
+                    config.activation
+                };
+                let mut rng = Rng::derive(seed, i as u64);
+                Linear::new(&mut tape, io[0], io[1], act, config.init, &mut rng)
+            })
+            .collect();
+        Self {
+            config: config.clone(),
+            tape,
+            layers,
+        }
+    }
+
+    pub fn config(&self) -> &MlpConfig {
+        &self.config
+    }
+
+    pub fn layers(&self) -> &[Linear] {
+        &self.layers
+    }
+
+    /// Number of inputs per row.
+    pub fn inputs(&self) -> usize {
+        self.config.sizes[0]
+    }
+
+    /// Number of outputs per row.
+    pub fn outputs(&self) -> usize {
+        *self.config.sizes.last().expect("sizes has >= 2 entries")
+    }
+
+    /// All parameters, flat: per layer its `[in x out]` weight then its bias.
+    pub fn params(&self) -> &[f32] {
+        self.tape.params()
+    }
+
+    pub fn params_mut(&mut self) -> &mut [f32] {
+        self.tape.params_mut()
+    }
+
+    /// The gradient of the last [`Mlp::loss_and_grad`], laid out like [`Mlp::params`].
+    pub fn grads(&self) -> &[f32] {
+        self.tape.grads()
+    }
+
+    /// Parameters and gradients at once (clip the gradients, then step the parameters).
+    pub fn params_and_grads_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        self.tape.params_and_grads_mut()
+    }
+
+    /// `("layer{i}.weight", range)` and `("layer{i}.bias", range)` for every layer, in buffer
+    /// order.
+    pub fn layer_ranges(&self) -> Vec<(String, Range<usize>)> {
+        self.layers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| {
+                [
+                    (format!("layer{i}.weight"), self.tape.param_range(l.weight)),
+                    (format!("layer{i}.bias"), self.tape.param_range(l.bias)),
+                ]
+            })
+            .collect()
+    }
+
+    /// Forward and backward on a batch of `rows` inputs (`x` is `rows x inputs`, row-major);
+    /// fills [`Mlp::grads`] with the gradient of the mean loss and returns that loss.
+    /// Allocates nothing after the first call with the largest batch.
+    pub fn loss_and_grad(&mut self, x: &[f32], rows: usize, targets: Targets<'_>, par: Par) -> f32 {
+        self.tape.set_par(par);
+        let logits = self.record_forward(x, rows);
+        let loss = self.record_loss(logits, rows, targets);
+        self.tape.backward(loss);
+        self.tape.scalar(loss)
+    }
+
+    /// The outputs (logits for the cross-entropy losses) for `rows` inputs, `rows x outputs`.
+    pub fn forward(&mut self, x: &[f32], rows: usize, par: Par) -> &[f32] {
+        self.tape.set_par(par);
+        let out = self.record_forward(x, rows);
+        self.tape.value(out)
+    }
+
+    /// Mean loss over `rows` samples and, for classification, the accuracy: argmax over the
+    /// outputs (or the sign of a single logit, `> 0.5` for one MSE output) against class
+    /// labels, or thresholded BCE outputs against `> 0.5` targets. Runs in chunks of 1024 rows
+    /// reusing the same buffers. Leaves [`Mlp::grads`] untouched.
+    pub fn evaluate(
+        &mut self,
+        x: &[f32],
+        rows: usize,
+        targets: Targets<'_>,
+        par: Par,
+    ) -> (f32, Option<f32>) {
+        assert!(rows > 0, "evaluate: no rows");
+        let (n_in, n_out) = (self.inputs(), self.outputs());
+        assert_eq!(x.len(), rows * n_in, "evaluate: x is not {rows}x{n_in}");
+        self.tape.set_par(par);
+        let mut loss_sum = 0.0f64;
+        let mut hits = Hits::default();
+        for start in (0..rows).step_by(EVAL_CHUNK_ROWS) {
+            let n = EVAL_CHUNK_ROWS.min(rows - start);
+            let xs = &x[start * n_in..(start + n) * n_in];
+            let ts = match targets {
+                Targets::Classes(l) => Targets::Classes(&l[start..start + n]),
+                Targets::Values(v) => Targets::Values(&v[start * n_out..(start + n) * n_out]),
+            };
+            let logits = self.record_forward(xs, n);
+            let loss = self.record_loss(logits, n, ts);
+            loss_sum += f64::from(self.tape.scalar(loss)) * n as f64;
+            hits.count(self.config.loss, self.tape.value(logits), n_out, ts);
+        }
+        ((loss_sum / rows as f64) as f32, hits.accuracy())
+    }
+
+    fn record_forward(&mut self, x: &[f32], rows: usize) -> Var {
+        self.tape.reset();
+        let mut h = self.tape.input(x, rows, self.inputs());
+        for layer in &self.layers {
+            h = layer.forward(&mut self.tape, h);
+        }
+        h
+    }
+
+    fn record_loss(&mut self, logits: Var, rows: usize, targets: Targets<'_>) -> Var {
+        let out = self.outputs();
+        let tape = &mut self.tape;
+        match (self.config.loss, targets) {
+            (Loss::CrossEntropy, Targets::Classes(labels)) => tape.cross_entropy(logits, labels),
+            (Loss::CrossEntropy, Targets::Values(_)) => {
+                panic!("cross-entropy loss needs class labels, got target values")
+            }
+            (loss, targets) => {
+                let t = match targets {
+                    Targets::Values(v) => tape.input(v, rows, out),
+                    Targets::Classes(labels) => {
+                        assert_eq!(
+                            labels.len(),
+                            rows,
+                            "{rows} rows but {} labels",
+                            labels.len()
+                        );
+                        tape.input_with(rows, out, |t| encode_labels(labels, out, t))
+                    }
+                };
+                if loss == Loss::Mse {
+                    tape.mse(logits, t)
+                } else {
+                    tape.bce_with_logits(logits, t)
+                }
+            }
+        }
+    }
+}
+
+/// Class labels as regression targets: the label itself for one output, else one-hot rows.
+fn encode_labels(labels: &[u32], outputs: usize, t: &mut [f32]) {
+    if outputs == 1 {
+        for (t, &y) in t.iter_mut().zip(labels) {
+            *t = y as f32;
+        }
+    } else {
+        t.fill(0.0);
+        for (row, &y) in t.chunks_exact_mut(outputs).zip(labels) {
+            row[y as usize] = 1.0;
+        }
+    }
+}
+
+/// Correct / total predictions accumulated over evaluation chunks.
+#[derive(Default)]
+struct Hits {
+    correct: usize,
+    total: usize,
+}
+
+impl Hits {
+    fn count(&mut self, loss: Loss, out: &[f32], n_out: usize, targets: Targets<'_>) {
+        // A single output is a logit (BCE, threshold 0) or a regressed label (MSE, 0.5).
+        let threshold = if loss == Loss::BceWithLogits {
+            0.0
+        } else {
+            0.5
+        };
+        match targets {
+            Targets::Classes(labels) if n_out == 1 => {
+                for (&z, &y) in out.iter().zip(labels) {
+                    self.add((z > threshold) == (y != 0));
+                }
+            }
+            Targets::Classes(labels) => {
+                for (row, &y) in out.chunks_exact(n_out).zip(labels) {
+                    self.add(argmax(row) == y as usize);
+                }
+            }
+            Targets::Values(values) if loss == Loss::BceWithLogits => {
+                for (&z, &t) in out.iter().zip(values) {
+                    self.add((z > 0.0) == (t > 0.5));
+                }
+            }
+            Targets::Values(_) => {}
+        }
+    }
+
+    fn add(&mut self, hit: bool) {
+        self.correct += hit as usize;
+        self.total += 1;
+    }
+
+    fn accuracy(&self) -> Option<f32> {
+        (self.total > 0).then(|| self.correct as f32 / self.total as f32)
+    }
+}
+
+/// Index of the first maximum of `row`.
+fn argmax(row: &[f32]) -> usize {
+    let mut best = 0;
+    for (j, &v) in row.iter().enumerate() {
+        if v > row[best] {
+            best = j;
+        }
+    }
+    best
+}

@@ -1,0 +1,525 @@
+//! The tape: a flat list of nodes recorded in evaluation order, each holding its [`Op`], shape
+//! and forward value; the parameters and their gradients in one flat buffer each.
+//!
+//! Buffers are pooled by position: [`Tape::reset`] forgets the recorded graph but keeps every
+//! node's storage, so re-recording a graph of the same shapes (a training step) reuses it and
+//! allocates nothing.
+
+use std::ops::Range;
+
+use descent_kernels::elementwise::{activate_into, log_softmax_rows};
+use descent_kernels::{Activation, MatMut, MatRef, Op as MatOp, Par, linear_forward};
+
+use crate::loss;
+
+/// A node of the tape (a 2-D tensor), valid until the next [`Tape::reset`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Var(pub(crate) usize);
+
+/// A parameter: an offset plus a shape in the tape's flat parameter buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamId(pub(crate) usize);
+
+/// What produced a node. Shapes are `rows x cols`; `N` is a node's element count and `B` the
+/// rows of a batch. Each variant names the formula of its forward value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Op {
+    /// A constant fed from outside; never differentiated.
+    Input,
+    /// A parameter of the flat buffer, used in place.
+    Param(ParamId),
+    /// `C = op_a(A) op_b(B)`.
+    MatMul {
+        a: Var,
+        op_a: MatOp,
+        b: Var,
+        op_b: MatOp,
+    },
+    /// `Y = X + 1 b`: the `1 x cols` row vector `b` is added to every row of `X`.
+    BiasAdd { x: Var, bias: Var },
+    /// `Y = A + B`.
+    Add(Var, Var),
+    /// `Y = A - B`.
+    Sub(Var, Var),
+    /// `Y = A * B` elementwise.
+    Mul(Var, Var),
+    /// `Y = alpha X`.
+    Scale(Var, f32),
+    /// `y = sum_ij X_ij` (`1 x 1`).
+    Sum(Var),
+    /// `y = (1/N) sum_ij X_ij` (`1 x 1`).
+    Mean(Var),
+    /// `Y = f(X)` elementwise for the activation `f`.
+    Act(Var, Activation),
+    /// Fused linear layer `Y = f(X W + 1 b)` with `W` stored `[in x out]`.
+    Linear {
+        x: Var,
+        w: Var,
+        bias: Option<Var>,
+        act: Activation,
+    },
+    /// `l = (1/N) sum (p - t)^2`.
+    Mse { pred: Var, target: Var },
+    /// `l = (1/N) sum max(z, 0) - z t + ln(1 + e^-|z|)`, the stable form of binary
+    /// cross-entropy on `sigma(z)`.
+    BceWithLogits { logits: Var, target: Var },
+    /// `l = (1/B) sum_i (logsumexp_j z_ij - z_{i y_i})` on integer labels `y`.
+    CrossEntropy { logits: Var },
+}
+
+/// Storage of one node; reused across recordings.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub(crate) op: Op,
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+    pub(crate) requires_grad: bool,
+    /// Forward value (empty for [`Op::Param`], whose value lives in the flat buffer).
+    pub(crate) value: Vec<f32>,
+    /// Extra forward state: the log-probabilities of [`Op::CrossEntropy`].
+    pub(crate) aux: Vec<f32>,
+    /// The integer labels of [`Op::CrossEntropy`].
+    pub(crate) labels: Vec<u32>,
+}
+
+impl Node {
+    pub(crate) fn len(&self) -> usize {
+        self.rows * self.cols
+    }
+}
+
+/// The gradient buffer of one node; `set` says it holds a contribution of the current sweep.
+#[derive(Debug, Default)]
+pub(crate) struct GradSlot {
+    pub(crate) data: Vec<f32>,
+    pub(crate) set: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ParamMeta {
+    pub(crate) offset: usize,
+    pub(crate) rows: usize,
+    pub(crate) cols: usize,
+}
+
+impl ParamMeta {
+    pub(crate) fn range(&self) -> Range<usize> {
+        self.offset..self.offset + self.rows * self.cols
+    }
+}
+
+/// A reverse-mode tape with its flat parameter and gradient buffers.
+#[derive(Debug)]
+pub struct Tape {
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) node_grads: Vec<GradSlot>,
+    /// Nodes of the current recording: `nodes[..len]`.
+    pub(crate) len: usize,
+    pub(crate) params: Vec<f32>,
+    pub(crate) param_grads: Vec<f32>,
+    pub(crate) param_meta: Vec<ParamMeta>,
+    pub(crate) param_set: Vec<bool>,
+    /// Scratch for an activation's backward (`dZ`); reused.
+    pub(crate) scratch: Vec<f32>,
+    /// Scratch for a bias gradient accumulated onto an earlier contribution; reused.
+    pub(crate) scratch_small: Vec<f32>,
+    pub(crate) par: Par,
+}
+
+impl Default for Tape {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tape {
+    /// An empty tape with no parameters, running its kernels sequentially.
+    pub fn new() -> Self {
+        Self {
+            nodes: Vec::new(),
+            node_grads: Vec::new(),
+            len: 0,
+            params: Vec::new(),
+            param_grads: Vec::new(),
+            param_meta: Vec::new(),
+            param_set: Vec::new(),
+            scratch: Vec::new(),
+            scratch_small: Vec::new(),
+            par: Par::Seq,
+        }
+    }
+
+    /// The parallelism passed to every kernel from now on.
+    pub fn set_par(&mut self, par: Par) {
+        self.par = par;
+    }
+
+    /// Forgets the recorded graph, keeping all storage for the next recording.
+    pub fn reset(&mut self) {
+        self.len = 0;
+    }
+
+    // ----- parameters -----
+
+    /// Registers a `rows x cols` parameter (zero-initialised) at the end of the flat buffer.
+    pub fn add_param(&mut self, rows: usize, cols: usize) -> ParamId {
+        let offset = self.params.len();
+        self.params.resize(offset + rows * cols, 0.0);
+        self.param_grads.resize(offset + rows * cols, 0.0);
+        self.param_meta.push(ParamMeta { offset, rows, cols });
+        self.param_set.push(false);
+        ParamId(self.param_meta.len() - 1)
+    }
+
+    /// `(rows, cols)` of a parameter.
+    pub fn param_shape(&self, p: ParamId) -> (usize, usize) {
+        let m = self.param_meta[p.0];
+        (m.rows, m.cols)
+    }
+
+    /// Where a parameter lives in [`Tape::params`] and [`Tape::grads`].
+    pub fn param_range(&self, p: ParamId) -> Range<usize> {
+        self.param_meta[p.0].range()
+    }
+
+    /// All parameters, flat.
+    pub fn params(&self) -> &[f32] {
+        &self.params
+    }
+
+    /// All parameters, flat and mutable (for an optimizer step).
+    pub fn params_mut(&mut self) -> &mut [f32] {
+        &mut self.params
+    }
+
+    /// All parameter gradients, flat, as left by the last [`Tape::backward`].
+    pub fn grads(&self) -> &[f32] {
+        &self.param_grads
+    }
+
+    /// Parameters (mutable) and gradients (mutable, e.g. for clipping) at the same time.
+    pub fn params_and_grads_mut(&mut self) -> (&mut [f32], &mut [f32]) {
+        (&mut self.params, &mut self.param_grads)
+    }
+
+    // ----- reading nodes -----
+
+    /// `(rows, cols)` of a node.
+    pub fn shape(&self, v: Var) -> (usize, usize) {
+        let n = &self.nodes[self.check(v)];
+        (n.rows, n.cols)
+    }
+
+    /// The forward value of a node (row-major).
+    pub fn value(&self, v: Var) -> &[f32] {
+        let n = &self.nodes[self.check(v)];
+        match n.op {
+            Op::Param(p) => &self.params[self.param_meta[p.0].range()],
+            _ => &n.value,
+        }
+    }
+
+    /// The single element of a `1 x 1` node (a loss).
+    pub fn scalar(&self, v: Var) -> f32 {
+        assert_eq!(self.shape(v), (1, 1), "scalar() of a non-1x1 node");
+        self.value(v)[0]
+    }
+
+    /// The gradient of the last backward root with respect to node `v`, if the sweep reached it
+    /// (for a parameter node, its slice of the flat gradient buffer).
+    pub fn grad(&self, v: Var) -> Option<&[f32]> {
+        let i = self.check(v);
+        match self.nodes[i].op {
+            Op::Param(p) => Some(&self.param_grads[self.param_meta[p.0].range()]),
+            _ => self.node_grads[i]
+                .set
+                .then_some(&self.node_grads[i].data[..]),
+        }
+    }
+
+    /// The op that produced a node.
+    pub fn op(&self, v: Var) -> Op {
+        self.nodes[self.check(v)].op
+    }
+
+    pub(crate) fn mat(&self, v: Var) -> MatRef<'_> {
+        let (r, c) = self.shape(v);
+        MatRef::contiguous(self.value(v), r, c)
+    }
+
+    fn check(&self, v: Var) -> usize {
+        assert!(v.0 < self.len, "Var {} is not on the current tape", v.0);
+        v.0
+    }
+
+    fn requires_grad(&self, v: Var) -> bool {
+        self.nodes[self.check(v)].requires_grad
+    }
+
+    // ----- recording -----
+
+    /// Appends a node slot (reusing pooled storage) sized `rows x cols`; returns its index.
+    fn push(&mut self, op: Op, rows: usize, cols: usize, requires_grad: bool) -> usize {
+        let i = self.len;
+        if i == self.nodes.len() {
+            self.nodes.push(Node {
+                op,
+                rows,
+                cols,
+                requires_grad,
+                value: Vec::new(),
+                aux: Vec::new(),
+                labels: Vec::new(),
+            });
+            self.node_grads.push(GradSlot::default());
+        }
+        let node = &mut self.nodes[i];
+        node.op = op;
+        node.rows = rows;
+        node.cols = cols;
+        node.requires_grad = requires_grad;
+        if !matches!(op, Op::Param(_)) {
+            // Every op overwrites all elements, so stale contents are harmless.
+            node.value.resize(rows * cols, 0.0);
+        }
+        self.len += 1;
+        i
+    }
+
+    /// Records a node whose value `compute(tape, out)` writes into `out`.
+    fn record(
+        &mut self,
+        op: Op,
+        (rows, cols): (usize, usize),
+        requires_grad: bool,
+        compute: impl FnOnce(&Tape, &mut [f32]),
+    ) -> Var {
+        let i = self.push(op, rows, cols, requires_grad);
+        let mut out = std::mem::take(&mut self.nodes[i].value);
+        compute(self, &mut out);
+        self.nodes[i].value = out;
+        Var(i)
+    }
+
+    /// A constant `rows x cols` input, copied from `data`.
+    pub fn input(&mut self, data: &[f32], rows: usize, cols: usize) -> Var {
+        assert_eq!(data.len(), rows * cols, "input: data is not {rows}x{cols}");
+        self.input_with(rows, cols, |out| out.copy_from_slice(data))
+    }
+
+    /// A constant `rows x cols` input written in place by `fill`.
+    pub fn input_with(&mut self, rows: usize, cols: usize, fill: impl FnOnce(&mut [f32])) -> Var {
+        self.record(Op::Input, (rows, cols), false, |_, out| fill(out))
+    }
+
+    /// The parameter `p` as a node (no copy).
+    pub fn param(&mut self, p: ParamId) -> Var {
+        let m = self.param_meta[p.0];
+        Var(self.push(Op::Param(p), m.rows, m.cols, true))
+    }
+
+    /// `C = op_a(A) op_b(B)`.
+    pub fn matmul(&mut self, a: Var, op_a: MatOp, b: Var, op_b: MatOp) -> Var {
+        let (m, k) = op_shape(self.shape(a), op_a);
+        let (k2, n) = op_shape(self.shape(b), op_b);
+        assert_eq!(k, k2, "matmul: inner dimensions {k} and {k2} differ");
+        let rg = self.requires_grad(a) || self.requires_grad(b);
+        let op = Op::MatMul { a, op_a, b, op_b };
+        self.record(op, (m, n), rg, |t, out| {
+            let c = MatMut::contiguous(out, m, n);
+            descent_kernels::gemm(c, 0.0, 1.0, t.mat(a), op_a, t.mat(b), op_b, t.par);
+        })
+    }
+
+    /// `Y = X + 1 b` for a `1 x cols` row vector `b`.
+    pub fn bias_add(&mut self, x: Var, bias: Var) -> Var {
+        let (rows, cols) = self.shape(x);
+        assert_eq!(
+            self.shape(bias),
+            (1, cols),
+            "bias_add: bias must be 1x{cols}"
+        );
+        let rg = self.requires_grad(x) || self.requires_grad(bias);
+        self.record(Op::BiasAdd { x, bias }, (rows, cols), rg, |t, out| {
+            let b = t.value(bias);
+            for (o, xr) in out
+                .chunks_exact_mut(cols)
+                .zip(t.value(x).chunks_exact(cols))
+            {
+                for ((o, &xv), &bv) in o.iter_mut().zip(xr).zip(b) {
+                    *o = xv + bv;
+                }
+            }
+        })
+    }
+
+    fn binary(&mut self, op: Op, a: Var, b: Var, f: impl Fn(f32, f32) -> f32) -> Var {
+        let shape = self.shape(a);
+        assert_eq!(shape, self.shape(b), "{op:?}: shapes differ");
+        let rg = self.requires_grad(a) || self.requires_grad(b);
+        self.record(op, shape, rg, |t, out| {
+            for ((o, &x), &y) in out.iter_mut().zip(t.value(a)).zip(t.value(b)) {
+                *o = f(x, y);
+            }
+        })
+    }
+
+    /// `Y = A + B`.
+    pub fn add(&mut self, a: Var, b: Var) -> Var {
+        self.binary(Op::Add(a, b), a, b, |x, y| x + y)
+    }
+
+    /// `Y = A - B`.
+    pub fn sub(&mut self, a: Var, b: Var) -> Var {
+        self.binary(Op::Sub(a, b), a, b, |x, y| x - y)
+    }
+
+    /// `Y = A * B` elementwise.
+    pub fn mul(&mut self, a: Var, b: Var) -> Var {
+        self.binary(Op::Mul(a, b), a, b, |x, y| x * y)
+    }
+
+    /// `Y = alpha X`.
+    pub fn scale(&mut self, x: Var, alpha: f32) -> Var {
+        let rg = self.requires_grad(x);
+        self.record(Op::Scale(x, alpha), self.shape(x), rg, |t, out| {
+            for (o, &v) in out.iter_mut().zip(t.value(x)) {
+                *o = alpha * v;
+            }
+        })
+    }
+
+    /// `y = sum_ij X_ij`, accumulated in f64.
+    pub fn sum(&mut self, x: Var) -> Var {
+        let rg = self.requires_grad(x);
+        self.record(Op::Sum(x), (1, 1), rg, |t, out| {
+            out[0] = t.value(x).iter().map(|&v| f64::from(v)).sum::<f64>() as f32;
+        })
+    }
+
+    /// `y = (1/N) sum_ij X_ij`, accumulated in f64.
+    pub fn mean(&mut self, x: Var) -> Var {
+        let rg = self.requires_grad(x);
+        self.record(Op::Mean(x), (1, 1), rg, |t, out| {
+            let v = t.value(x);
+            out[0] = (v.iter().map(|&v| f64::from(v)).sum::<f64>() / v.len() as f64) as f32;
+        })
+    }
+
+    /// `Y = f(X)` elementwise.
+    pub fn activation(&mut self, x: Var, act: Activation) -> Var {
+        let rg = self.requires_grad(x);
+        self.record(Op::Act(x, act), self.shape(x), rg, |t, out| {
+            activate_into(act, t.value(x), out);
+        })
+    }
+
+    /// `Y = max(X, 0)`.
+    pub fn relu(&mut self, x: Var) -> Var {
+        self.activation(x, Activation::Relu)
+    }
+
+    /// `Y = X` where positive, else `slope X`.
+    pub fn leaky_relu(&mut self, x: Var, slope: f32) -> Var {
+        self.activation(x, Activation::LeakyRelu(slope))
+    }
+
+    /// `Y = 1 / (1 + e^-X)`.
+    pub fn sigmoid(&mut self, x: Var) -> Var {
+        self.activation(x, Activation::Sigmoid)
+    }
+
+    /// `Y = tanh(X)`.
+    pub fn tanh(&mut self, x: Var) -> Var {
+        self.activation(x, Activation::Tanh)
+    }
+
+    /// Fused linear layer `Y = f(X W + 1 b)`: one GEMM with bias and activation applied in the
+    /// kernel's epilogue. `X` is `[B x in]`, `W` is `[in x out]`, `b` is `[1 x out]`.
+    pub fn linear(&mut self, x: Var, w: Var, bias: Option<Var>, act: Activation) -> Var {
+        let (rows, k) = self.shape(x);
+        let (k2, n) = self.shape(w);
+        assert_eq!(k, k2, "linear: X has {k} columns but W has {k2} rows");
+        if let Some(b) = bias {
+            assert_eq!(self.shape(b), (1, n), "linear: bias must be 1x{n}");
+        }
+        let rg = self.requires_grad(x)
+            || self.requires_grad(w)
+            || bias.is_some_and(|b| self.requires_grad(b));
+        let op = Op::Linear { x, w, bias, act };
+        self.record(op, (rows, n), rg, |t, out| {
+            let c = MatMut::contiguous(out, rows, n);
+            let bias = bias.map(|b| t.value(b));
+            linear_forward(
+                c,
+                t.mat(x),
+                MatOp::Identity,
+                t.mat(w),
+                MatOp::Identity,
+                bias,
+                act,
+                t.par,
+            );
+        })
+    }
+
+    /// Mean squared error `(1/N) sum (p - t)^2` over all elements (`1 x 1`).
+    pub fn mse(&mut self, pred: Var, target: Var) -> Var {
+        assert_eq!(self.shape(pred), self.shape(target), "mse: shapes differ");
+        let rg = self.requires_grad(pred) || self.requires_grad(target);
+        self.record(Op::Mse { pred, target }, (1, 1), rg, |t, out| {
+            out[0] = loss::mse(t.value(pred), t.value(target));
+        })
+    }
+
+    /// Binary cross-entropy on logits, mean over all elements (`1 x 1`).
+    pub fn bce_with_logits(&mut self, logits: Var, target: Var) -> Var {
+        assert_eq!(self.shape(logits), self.shape(target), "bce: shapes differ");
+        let rg = self.requires_grad(logits) || self.requires_grad(target);
+        self.record(
+            Op::BceWithLogits { logits, target },
+            (1, 1),
+            rg,
+            |t, out| {
+                out[0] = loss::bce_with_logits(t.value(logits), t.value(target));
+            },
+        )
+    }
+
+    /// Softmax cross-entropy of `[B x C]` logits against `B` integer labels, mean over rows
+    /// (`1 x 1`). Fused and stable: the log-softmax is kept for the backward pass.
+    pub fn cross_entropy(&mut self, logits: Var, labels: &[u32]) -> Var {
+        let (rows, classes) = self.shape(logits);
+        assert_eq!(
+            labels.len(),
+            rows,
+            "cross_entropy: {rows} rows but {} labels",
+            labels.len()
+        );
+        if let Some(&bad) = labels.iter().find(|&&y| y as usize >= classes) {
+            panic!("cross_entropy: label {bad} out of range for {classes} classes");
+        }
+        let rg = self.requires_grad(logits);
+        let i = self.push(Op::CrossEntropy { logits }, 1, 1, rg);
+        let mut log_probs = std::mem::take(&mut self.nodes[i].aux);
+        log_probs.resize(rows * classes, 0.0);
+        log_softmax_rows(
+            self.mat(logits),
+            MatMut::contiguous(&mut log_probs, rows, classes),
+        );
+        let node = &mut self.nodes[i];
+        node.value[0] = loss::cross_entropy_from_log_probs(&log_probs, classes, labels);
+        node.aux = log_probs;
+        node.labels.clear();
+        node.labels.extend_from_slice(labels);
+        Var(i)
+    }
+}
+
+/// `(rows, cols)` of `op(X)` for `X` of shape `shape`.
+pub(crate) fn op_shape((r, c): (usize, usize), op: MatOp) -> (usize, usize) {
+    match op {
+        MatOp::Identity => (r, c),
+        MatOp::Transpose => (c, r),
+    }
+}
