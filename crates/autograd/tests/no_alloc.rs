@@ -1,0 +1,91 @@
+//! A training step allocates nothing after warm-up, counted by a global allocator that wraps
+//! the system one. This binary holds one test so no other test allocates concurrently.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use descent_autograd::{Activation, Init, Loss, Mlp, MlpConfig, Par, Targets};
+use descent_rng::Rng;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards every call to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> usize {
+    ALLOCATIONS.load(Ordering::Relaxed)
+}
+
+#[test]
+fn training_steps_allocate_nothing_after_two_warm_up_steps() {
+    let (rows, n_in, n_out) = (32, 64, 10);
+    let mut rng = Rng::seed_from(1);
+    let x: Vec<f32> = (0..rows * n_in).map(|_| rng.normal(0.0, 1.0)).collect();
+    let labels: Vec<u32> = (0..rows).map(|_| rng.below(n_out as u64) as u32).collect();
+    let values: Vec<f32> = (0..rows * n_out).map(|_| rng.uniform_f32()).collect();
+
+    for (loss, targets) in [
+        (Loss::CrossEntropy, Targets::Classes(&labels)),
+        (Loss::Mse, Targets::Values(&values)),
+        (Loss::BceWithLogits, Targets::Values(&values)),
+    ] {
+        let config = MlpConfig {
+            sizes: vec![n_in, 48, 24, n_out],
+            activation: Activation::Relu,
+            loss,
+            init: Init::PytorchDefault,
+        };
+        let mut mlp = Mlp::new(&config, 3);
+        let mut counts = Vec::with_capacity(6);
+        let mut losses = [0.0f32; 6];
+        for loss_slot in &mut losses {
+            let before = allocations();
+            *loss_slot = mlp.loss_and_grad(&x, rows, targets, Par::Seq);
+            // A plain SGD step between, as in training (no allocation either).
+            let (p, g) = mlp.params_and_grads_mut();
+            p.iter_mut().zip(g.iter()).for_each(|(p, g)| *p -= 0.05 * g);
+            counts.push(allocations() - before);
+        }
+        assert!(
+            counts[0] > 0,
+            "{loss:?}: the first step sets up the tape: {counts:?}"
+        );
+        assert_eq!(
+            counts[2..],
+            [0, 0, 0, 0],
+            "{loss:?}: allocations per step {counts:?}"
+        );
+        assert!(
+            losses[5] < losses[0],
+            "{loss:?}: training moved: {losses:?}"
+        );
+    }
+}
