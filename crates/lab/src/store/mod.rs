@@ -1,0 +1,13 @@
+//! The result store: one directory per run, one per trial, every file written atomically.
+
+mod atomic;
+mod metrics;
+mod result;
+mod run_dir;
+mod summary;
+
+pub use atomic::{TEMP_PREFIX, remove_temp_files, write_atomic};
+pub use metrics::{metrics_csv, read_metrics};
+pub use result::{Provenance, Status, TrialResult, finite};
+pub use run_dir::{RunDir, StoreError};
+pub use summary::summary_csv;
