@@ -1,0 +1,178 @@
+//! The BLIS loop nest and its parallel split over output blocks.
+//!
+//! ```text
+//! for jc in 0..n step NC            // B block columns
+//!   for pc in 0..k step KC          // depth, in order: never split
+//!     pack B[pc.., jc..] (KC x NC) into NR-wide panels
+//!     for ic in 0..m step MC
+//!       pack A[ic.., pc..] (MC x KC) into MR-tall panels (skipped when n is small)
+//!       for jr in 0..NC step NR
+//!         for ir in 0..MC step MR
+//!           micro-kernel -> write-back (alpha, beta on the first K block;
+//!                                       bias + activation on the last)
+//! ```
+//!
+//! Every element of `C` is produced by the same sequence of FMAs whichever task computes it, so
+//! results are bit-identical for any thread count.
+
+use super::microkernel::{Tile, WriteBack, kernel, write_back};
+use super::operand::{Operand, Output};
+use super::pack::{pack_a, pack_b};
+use super::workspace::with_workspace;
+use super::{KC, MC, MR, NC, NR};
+use crate::{Activation, Par};
+use std::ops::Range;
+
+/// Work (`m * n * k`) per parallel task below which splitting costs more than it saves.
+const PAR_GRAIN: usize = 1 << 20;
+/// A is packed when it is reused across more than this many NR-wide panels; below, the
+/// micro-kernel reads it in place (packing would cost as much as the multiply).
+const PACK_A_MIN_N: usize = 4 * NR;
+
+/// One GEMM call, shape-checked: `C[m x n] = f(alpha * A[m x k] * B[k x n] + beta * C + bias)`.
+pub(super) struct Problem<'a> {
+    pub m: usize,
+    pub n: usize,
+    pub k: usize,
+    pub a: Operand,
+    pub b: Operand,
+    pub c: Output,
+    pub alpha: f32,
+    pub beta: f32,
+    pub epilogue: Option<(Option<&'a [f32]>, Activation)>,
+}
+
+/// Runs the problem with up to `par.degree()` tasks, each on a block of rows (or of columns,
+/// when `C` is wider than tall: each task then re-packs the smaller A instead of the larger B).
+pub(super) fn run(p: &Problem<'_>, par: Par) {
+    if p.m == 0 || p.n == 0 {
+        return;
+    }
+    let work = p.m * p.n * p.k.max(1);
+    let split_cols = p.m < p.n;
+    let units = if split_cols {
+        p.n.div_ceil(NR)
+    } else {
+        p.m.div_ceil(MR)
+    };
+    let tasks = (work / PAR_GRAIN).clamp(1, par.degree()).min(units);
+    run_tasks(p, split_cols, units, 0..tasks, tasks);
+}
+
+fn run_tasks(p: &Problem<'_>, split_cols: bool, units: usize, ts: Range<usize>, tasks: usize) {
+    if ts.len() > 1 {
+        let mid = ts.start + ts.len() / 2;
+        rayon::join(
+            || run_tasks(p, split_cols, units, ts.start..mid, tasks),
+            || run_tasks(p, split_cols, units, mid..ts.end, tasks),
+        );
+        return;
+    }
+    let (u0, u1) = (ts.start * units / tasks, ts.end * units / tasks);
+    if split_cols {
+        block(p, 0..p.m, u0 * NR..(u1 * NR).min(p.n));
+    } else {
+        block(p, u0 * MR..(u1 * MR).min(p.m), 0..p.n);
+    }
+}
+
+/// The loop nest on the output block `rows x cols`.
+fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
+    let packed_a = p.n > PACK_A_MIN_N;
+    let kc_max = KC.min(p.k);
+    let a_len = if packed_a {
+        MC.min(rows.len()).next_multiple_of(MR) * kc_max
+    } else {
+        0
+    };
+    let b_len = NC.min(cols.len()).next_multiple_of(NR) * kc_max;
+    with_workspace(|ws| {
+        let (abuf, bbuf) = ws.buffers(a_len, b_len);
+        for jc in cols.clone().step_by(NC) {
+            let nc = NC.min(cols.end - jc);
+            // `k == 0` still runs one (empty) depth block so beta and the epilogue apply.
+            let mut pc = 0;
+            loop {
+                let kc = KC.min(p.k - pc);
+                let last = pc + kc == p.k;
+                let wb = WriteBack {
+                    alpha: p.alpha,
+                    beta: if pc == 0 { p.beta } else { 1.0 },
+                    epilogue: if last { p.epilogue } else { None },
+                };
+                // SAFETY: the block `pc..pc + kc` x `jc..jc + nc` lies inside B.
+                unsafe { pack_b(bbuf, p.b.offset(pc, jc, kc, nc), kc, nc) };
+                for ic in rows.clone().step_by(MC) {
+                    let mc = MC.min(rows.end - ic);
+                    let a = p.a.offset(ic, pc, mc, kc);
+                    if packed_a {
+                        // SAFETY: the block `ic..ic + mc` x `pc..pc + kc` lies inside A.
+                        unsafe { pack_a(abuf, a, mc, kc) };
+                    }
+                    for jr in (0..nc).step_by(NR) {
+                        let bpanel = &bbuf[jr / NR * NR * kc..];
+                        for ir in (0..mc).step_by(MR) {
+                            let (a_ptr, a_rs, a_cs) = if packed_a {
+                                (abuf[ir / MR * MR * kc..].as_ptr(), 1, MR)
+                            } else {
+                                (a.at(ir, 0), a.rs, a.cs)
+                            };
+                            let t = TileJob {
+                                kc,
+                                a: a_ptr,
+                                a_rs,
+                                a_cs,
+                                b: bpanel.as_ptr(),
+                                row0: ic + ir,
+                                col0: jc + jr,
+                                rows: MR.min(mc - ir),
+                                cols: NR.min(nc - jr),
+                            };
+                            // SAFETY: the A panel has `t.rows` readable rows (MR when packed),
+                            // the B panel is packed to NR columns, the tile lies inside C.
+                            unsafe {
+                                match (packed_a, t.rows) {
+                                    (true, _) | (false, 6) => tile::<MR>(&t, p.c, &wb),
+                                    (false, 5) => tile::<5>(&t, p.c, &wb),
+                                    (false, 4) => tile::<4>(&t, p.c, &wb),
+                                    (false, 3) => tile::<3>(&t, p.c, &wb),
+                                    (false, 2) => tile::<2>(&t, p.c, &wb),
+                                    _ => tile::<1>(&t, p.c, &wb),
+                                }
+                            }
+                        }
+                    }
+                }
+                pc += kc;
+                if last {
+                    break;
+                }
+            }
+        }
+    });
+}
+
+/// One micro-tile: its A and B panels and where it lands in C.
+struct TileJob {
+    kc: usize,
+    a: *const f32,
+    a_rs: usize,
+    a_cs: usize,
+    b: *const f32,
+    row0: usize,
+    col0: usize,
+    rows: usize,
+    cols: usize,
+}
+
+/// Computes an `R`-row tile and writes its valid part back.
+///
+/// # Safety
+/// As for [`kernel`] with `R` rows and for [`write_back`].
+#[inline(always)]
+unsafe fn tile<const R: usize>(t: &TileJob, c: Output, wb: &WriteBack<'_>) {
+    unsafe {
+        let acc: Tile<R> = kernel::<R>(t.kc, t.a, t.a_rs, t.a_cs, t.b);
+        write_back::<R>(&acc, c, t.row0, t.col0, t.rows, t.cols, wb);
+    }
+}

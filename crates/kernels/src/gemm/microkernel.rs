@@ -1,0 +1,111 @@
+//! The register-tile micro-kernel and the tile write-back with the fused epilogue.
+//!
+//! Tile shape `MR x NR = 6 x 16`: the accumulators are 6 rows x 2 `f32x8` = 12 ymm registers,
+//! plus 2 for the current B row and 1 for the broadcast A element = 15 of AVX2's 16. Each depth
+//! step issues 12 independent FMAs (enough to cover the 4-cycle FMA latency on two pipes) for 8
+//! loads (2 vectors + 6 broadcasts), so the loop is FMA-bound, not load-bound. Rows of `C` are
+//! contiguous, so the 16 columns of a tile row are written back as two full vectors.
+
+use super::NR;
+use super::operand::Output;
+use crate::Activation;
+use crate::simd::{self, LANES};
+use wide::f32x8;
+
+/// Accumulators of an `R x NR` tile: `acc[i][v]` holds columns `8v..8v+8` of row `i`.
+pub(super) type Tile<const R: usize> = [[f32x8; NR / LANES]; R];
+
+/// `acc[i][j] = sum_{p < kc} A[i, p] * B[p, j]` for `i < R`, `j < NR`, accumulated in order of
+/// `p` with one FMA per step (so every element sees the same operation sequence whatever tile,
+/// block or thread computes it).
+///
+/// `A[i, p]` is read at `a + i * a_rs + p * a_cs` (a packed panel has `a_rs = 1, a_cs = MR`);
+/// `B[p, j]` at `b + p * NR + j` (a packed panel).
+///
+/// # Safety
+/// All `R x kc` elements of A and `kc x NR` elements of B must be readable.
+#[inline(always)]
+pub(super) unsafe fn kernel<const R: usize>(
+    kc: usize,
+    a: *const f32,
+    a_rs: usize,
+    a_cs: usize,
+    b: *const f32,
+) -> Tile<R> {
+    let mut acc = [[f32x8::ZERO; NR / LANES]; R];
+    let rows: [*const f32; R] = std::array::from_fn(|i| a.wrapping_add(i * a_rs));
+    let mut a_off = 0;
+    for p in 0..kc {
+        // SAFETY: `p < kc` and the caller guarantees the panels' extent.
+        unsafe {
+            let bp = b.add(p * NR);
+            let b0 = (bp as *const f32x8).read_unaligned();
+            let b1 = (bp.add(LANES) as *const f32x8).read_unaligned();
+            for (row, &ap) in acc.iter_mut().zip(&rows) {
+                let ai = f32x8::splat(*ap.add(a_off));
+                row[0] = ai.mul_add(b0, row[0]);
+                row[1] = ai.mul_add(b1, row[1]);
+            }
+        }
+        a_off += a_cs;
+    }
+    acc
+}
+
+/// What the write-back does with a tile.
+#[derive(Clone, Copy)]
+pub(super) struct WriteBack<'a> {
+    pub alpha: f32,
+    /// Multiplies the old `C` (0 ignores it, even NaN).
+    pub beta: f32,
+    /// Bias (indexed by global column) and activation, applied after the last K block.
+    pub epilogue: Option<(Option<&'a [f32]>, Activation)>,
+}
+
+/// Writes the valid `rows x cols` corner of `acc` to `C`:
+/// `C = f(alpha * acc + beta * C + bias)` with `f` and `bias` from the epilogue, if any.
+/// Edge columns use masked loads and stores, so nothing outside the tile is touched.
+///
+/// # Safety
+/// The `rows x cols` block of `C` at `(row0, col0)` must be writable; `col0 + cols` must not
+/// exceed the bias length.
+#[inline(always)]
+pub(super) unsafe fn write_back<const R: usize>(
+    acc: &Tile<R>,
+    out: Output,
+    row0: usize,
+    col0: usize,
+    rows: usize,
+    cols: usize,
+    wb: &WriteBack<'_>,
+) {
+    let bias = wb
+        .epilogue
+        .and_then(|(b, _)| b)
+        .map(|b| &b[col0..col0 + cols]);
+    for (i, tile_row) in acc.iter().enumerate().take(rows) {
+        for (v, &a) in tile_row.iter().enumerate() {
+            let j = v * LANES;
+            if j >= cols {
+                break;
+            }
+            let lanes = LANES.min(cols - j);
+            let c = out.at(row0 + i, col0 + j);
+            // SAFETY: lanes `0..lanes` from `c` lie inside the tile's valid part; the bias
+            // slice has `cols` elements.
+            unsafe {
+                let mut x = f32x8::splat(wb.alpha) * a;
+                if wb.beta != 0.0 {
+                    x = simd::load_partial(c, lanes).mul_add(f32x8::splat(wb.beta), x);
+                }
+                if let Some((_, act)) = wb.epilogue {
+                    if let Some(bias) = bias {
+                        x += simd::load_partial(bias.as_ptr().add(j), lanes);
+                    }
+                    x = simd::activate(act, x);
+                }
+                simd::store_partial(c, lanes, x);
+            }
+        }
+    }
+}
