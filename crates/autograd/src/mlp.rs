@@ -36,6 +36,8 @@ pub struct Mlp {
     config: MlpConfig,
     tape: Tape,
     layers: Vec<Linear>,
+    /// The loss node of the last [`Mlp::forward_loss`], awaiting [`Mlp::backward`].
+    loss: Option<Var>,
 }
 
 impl Mlp {
@@ -69,6 +71,7 @@ impl Mlp {
             config: config.clone(),
             tape,
             layers,
+            loss: None,
         }
     }
 
@@ -128,11 +131,33 @@ impl Mlp {
     /// fills [`Mlp::grads`] with the gradient of the mean loss and returns that loss.
     /// Allocates nothing after the first call with the largest batch.
     pub fn loss_and_grad(&mut self, x: &[f32], rows: usize, targets: Targets<'_>, par: Par) -> f32 {
+        let loss = self.forward_loss(x, rows, targets, par);
+        self.backward();
+        loss
+    }
+
+    /// The forward half of [`Mlp::loss_and_grad`] (for timing the phases apart): records the
+    /// batch and its loss and returns the mean loss; [`Mlp::backward`] completes the step.
+    pub fn forward_loss(&mut self, x: &[f32], rows: usize, targets: Targets<'_>, par: Par) -> f32 {
         self.tape.set_par(par);
         let logits = self.record_forward(x, rows);
         let loss = self.record_loss(logits, rows, targets);
-        self.tape.backward(loss);
+        self.loss = Some(loss);
         self.tape.scalar(loss)
+    }
+
+    /// The backward half of [`Mlp::loss_and_grad`]: fills [`Mlp::grads`] from the loss recorded
+    /// by the last [`Mlp::forward_loss`].
+    ///
+    /// # Panics
+    /// If no loss is recorded (no `forward_loss` since the last `backward`, `forward` or
+    /// `evaluate`).
+    pub fn backward(&mut self) {
+        let loss = self
+            .loss
+            .take()
+            .expect("Mlp::backward without a recorded forward_loss");
+        self.tape.backward(loss);
     }
 
     /// The outputs (logits for the cross-entropy losses) for `rows` inputs, `rows x outputs`.
@@ -175,6 +200,7 @@ impl Mlp {
     }
 
     fn record_forward(&mut self, x: &[f32], rows: usize) -> Var {
+        self.loss = None;
         self.tape.reset();
         let mut h = self.tape.input(x, rows, self.inputs());
         for layer in &self.layers {

@@ -255,3 +255,30 @@ fn a_sigmoid_network_learns_xor() {
     }
     assert!(initial > 0.2 && loss < 1e-3, "{initial} -> {loss}");
 }
+
+#[test]
+fn forward_loss_then_backward_equals_loss_and_grad() {
+    let x = random(9 * 4, 20);
+    let labels = [0u32, 1, 2, 0, 1, 2, 0, 1, 2];
+    let cfg = config(&[4, 5, 3], Activation::Sigmoid, Loss::CrossEntropy);
+    let (mut a, mut b) = (Mlp::new(&cfg, 2), Mlp::new(&cfg, 2));
+    let la = a.loss_and_grad(&x, 9, Targets::Classes(&labels), Par::Seq);
+    let lb = b.forward_loss(&x, 9, Targets::Classes(&labels), Par::Seq);
+    assert!(
+        b.grads().iter().all(|&g| g == 0.0),
+        "no gradient before backward"
+    );
+    b.backward();
+    assert_eq!(la.to_bits(), lb.to_bits());
+    assert_eq!(a.grads(), b.grads());
+    assert!(a.grads().iter().any(|&g| g != 0.0));
+}
+
+#[test]
+#[should_panic(expected = "without a recorded forward_loss")]
+fn backward_after_evaluate_is_refused() {
+    let mut mlp = Mlp::new(&config(&[2, 2], Activation::Tanh, Loss::Mse), 0);
+    mlp.forward_loss(&[1.0, 2.0], 1, Targets::Values(&[0.5, 0.5]), Par::Seq);
+    mlp.evaluate(&[1.0, 2.0], 1, Targets::Values(&[0.5, 0.5]), Par::Seq);
+    mlp.backward();
+}
