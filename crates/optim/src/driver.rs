@@ -1,0 +1,267 @@
+//! Runs a [`Rule`] over flat buffers: lazy state, parameter groups, SIMD lanes, rayon chunks.
+//!
+//! One step is one pass over memory. The buffer is cut into fixed chunks of [`CHUNK`] elements
+//! (independent of the thread count); each chunk owns a block holding its slice of every state
+//! buffer back to back, so a chunk's work touches only its own memory. Within a chunk the rule
+//! runs eight lanes at a time; a tail shorter than eight is padded into full lanes, so every
+//! element goes through exactly the same instructions wherever it sits. Element-wise rules thus
+//! give bit-identical results at any thread count.
+
+use rayon::prelude::*;
+use wide::f32x8;
+
+use crate::chunks::{CHUNK, chunks_per_task, task_count};
+use crate::error::OptimError;
+use crate::groups::{self, ParamGroup, Segment};
+use crate::lanes::{LANES, load, sign, store};
+use crate::optimizer::Optimizer;
+use crate::rule::{Common, MAX_STATES, Rule, StateLanes};
+
+/// Per-segment scalars: the rule's, plus the generic gradient pre-processing.
+#[derive(Clone, Copy)]
+struct SpanConsts<C> {
+    rule: C,
+    maximize: bool,
+    l1: f32,
+}
+
+/// An [`Optimizer`] made of an element-wise [`Rule`].
+pub(crate) struct Driver<R: Rule> {
+    rule: R,
+    common: Common,
+    groups: Vec<ParamGroup>,
+    threads: usize,
+    step: u64,
+    /// Parameter count fixed by the first step.
+    len: Option<usize>,
+    /// One block per chunk: the chunk's slice of state 0, then of state 1, ...
+    blocks: Vec<Vec<f32>>,
+    segments: Vec<Segment>,
+    consts: Vec<SpanConsts<R::Consts>>,
+}
+
+impl<R: Rule> Driver<R> {
+    pub(crate) fn new(rule: R, common: Common) -> Self {
+        Driver {
+            rule,
+            common,
+            groups: Vec::new(),
+            threads: 0,
+            step: 0,
+            len: None,
+            blocks: Vec::new(),
+            segments: Vec::new(),
+            consts: Vec::new(),
+        }
+    }
+
+    fn allocate_state(&mut self, len: usize) {
+        let count = self.rule.state_count();
+        let initial = self.rule.initial_state();
+        self.blocks = (0..len.div_ceil(CHUNK))
+            .map(|c| {
+                let chunk_len = CHUNK.min(len - c * CHUNK);
+                (0..count)
+                    .flat_map(|k| std::iter::repeat_n(initial[k], chunk_len))
+                    .collect()
+            })
+            .collect();
+        self.len = Some(len);
+    }
+
+    fn plan_step(&mut self, len: usize, lr: f32) {
+        groups::segments(
+            &self.groups,
+            len,
+            self.common.weight_decay,
+            &mut self.segments,
+        );
+        self.consts.clear();
+        for seg in &self.segments {
+            self.consts.push(SpanConsts {
+                rule: self
+                    .rule
+                    .consts(self.step, lr * seg.lr_scale, seg.weight_decay),
+                maximize: self.common.maximize,
+                l1: self.common.l1,
+            });
+        }
+    }
+}
+
+impl<R: Rule> Optimizer for Driver<R> {
+    fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
+        let len = params.len();
+        assert_eq!(
+            len,
+            grads.len(),
+            "{}: {len} parameters but {} gradients",
+            R::NAME,
+            grads.len()
+        );
+        match self.len {
+            None => self.allocate_state(len),
+            Some(n) => assert_eq!(
+                n,
+                len,
+                "{}: state is for {n} parameters, step got {len}",
+                R::NAME
+            ),
+        }
+        self.step += 1;
+        self.rule.begin_step(self.step);
+        self.plan_step(len, lr);
+        let plan = Plan {
+            rule: &self.rule,
+            segments: &self.segments,
+            consts: &self.consts,
+            states: self.rule.state_count(),
+        };
+        let run = |(c, ((p, g), block)): (usize, ((&mut [f32], &[f32]), &mut Vec<f32>))| {
+            plan.run_chunk(c * CHUNK, p, g, block)
+        };
+        let n_chunks = self.blocks.len();
+        let tasks = task_count(n_chunks, self.threads);
+        if tasks == 1 {
+            params
+                .chunks_mut(CHUNK)
+                .zip(grads.chunks(CHUNK))
+                .zip(self.blocks.iter_mut())
+                .enumerate()
+                .for_each(run);
+        } else {
+            params
+                .par_chunks_mut(CHUNK)
+                .zip(grads.par_chunks(CHUNK))
+                .zip(self.blocks.par_iter_mut())
+                .enumerate()
+                .with_min_len(chunks_per_task(n_chunks, tasks))
+                .for_each(run);
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        R::NAME
+    }
+
+    fn state_per_param(&self) -> usize {
+        self.rule.state_count()
+    }
+
+    fn set_param_groups(&mut self, groups: &[ParamGroup]) -> Result<(), OptimError> {
+        self.groups = groups::validate(groups)?;
+        Ok(())
+    }
+
+    fn set_threads(&mut self, threads: usize) {
+        self.threads = threads;
+    }
+
+    fn steps_taken(&self) -> u64 {
+        self.step
+    }
+
+    fn reset(&mut self) {
+        self.step = 0;
+        self.len = None;
+        self.blocks = Vec::new();
+    }
+}
+
+/// What one step needs, shared read-only by every chunk.
+struct Plan<'a, R: Rule> {
+    rule: &'a R,
+    segments: &'a [Segment],
+    consts: &'a [SpanConsts<R::Consts>],
+    states: usize,
+}
+
+impl<R: Rule> Plan<'_, R> {
+    /// Updates the chunk starting at element `base`: each overlapping segment with its scalars.
+    fn run_chunk(&self, base: usize, p: &mut [f32], g: &[f32], block: &mut [f32]) {
+        let end = base + p.len();
+        let mut states = split_states(block, self.states, p.len());
+        let first = self.segments.partition_point(|s| s.range.end <= base);
+        for (seg, c) in self.segments[first..].iter().zip(&self.consts[first..]) {
+            if seg.range.start >= end {
+                break;
+            }
+            let span = seg.range.start.max(base) - base..seg.range.end.min(end) - base;
+            self.run_span(
+                c,
+                &mut p[span.clone()],
+                &g[span.clone()],
+                &mut states,
+                span.start,
+            );
+        }
+    }
+
+    /// Updates `p` (which starts at `offset` within the chunk's state slices).
+    fn run_span(
+        &self,
+        c: &SpanConsts<R::Consts>,
+        p: &mut [f32],
+        g: &[f32],
+        states: &mut [&mut [f32]; MAX_STATES],
+        offset: usize,
+    ) {
+        let n = p.len();
+        let full = n - n % LANES;
+        let mut s = [f32x8::ZERO; MAX_STATES];
+        for i in (0..full).step_by(LANES) {
+            let mut pv = load(&p[i..]);
+            for k in 0..self.states {
+                s[k] = load(&states[k][offset + i..]);
+            }
+            self.apply(c, &mut pv, load(&g[i..]), &mut s);
+            store(&mut p[i..], pv);
+            for k in 0..self.states {
+                store(&mut states[k][offset + i..], s[k]);
+            }
+        }
+        if full < n {
+            let tail = full..n;
+            let mut pv = padded(&p[tail.clone()]);
+            for k in 0..self.states {
+                s[k] = padded(&states[k][offset + full..offset + n]);
+            }
+            self.apply(c, &mut pv, padded(&g[tail.clone()]), &mut s);
+            p[tail.clone()].copy_from_slice(&pv.to_array()[..n - full]);
+            for k in 0..self.states {
+                states[k][offset + full..offset + n].copy_from_slice(&s[k].to_array()[..n - full]);
+            }
+        }
+    }
+
+    /// `g <- (maximize ? -g : g) + l1 * sign(p)`, then the rule.
+    #[inline(always)]
+    fn apply(&self, c: &SpanConsts<R::Consts>, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
+        let mut g = if c.maximize { -g } else { g };
+        if c.l1 != 0.0 {
+            g += f32x8::splat(c.l1) * sign(*p);
+        }
+        self.rule.update(&c.rule, p, g, s);
+    }
+}
+
+/// The first `len` values of `s` in eight lanes, zero-padded.
+fn padded(s: &[f32]) -> f32x8 {
+    let mut lanes = [0.0; LANES];
+    lanes[..s.len()].copy_from_slice(s);
+    f32x8::new(lanes)
+}
+
+/// Cuts a chunk's state block into its `count` state slices of `len` elements each.
+fn split_states(block: &mut [f32], count: usize, len: usize) -> [&mut [f32]; MAX_STATES] {
+    let mut rest = block;
+    std::array::from_fn(|k| {
+        if k < count {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
+            rest = tail;
+            head
+        } else {
+            Default::default()
+        }
+    })
+}

@@ -1,0 +1,41 @@
+//! Eight-lane helpers shared by the update rules: unaligned loads/stores and `sign`.
+
+use wide::f32x8;
+
+/// Lanes per SIMD vector.
+pub(crate) const LANES: usize = 8;
+
+/// Loads `s[0..8]` (unaligned).
+#[inline(always)]
+pub(crate) fn load(s: &[f32]) -> f32x8 {
+    let array: [f32; LANES] = s[..LANES].try_into().expect("eight lanes");
+    f32x8::new(array)
+}
+
+/// Stores `v` into `s[0..8]` (unaligned).
+#[inline(always)]
+pub(crate) fn store(s: &mut [f32], v: f32x8) {
+    s[..LANES].copy_from_slice(&v.to_array());
+}
+
+/// `torch.sign`: 1 for positive, -1 for negative, 0 for ±0 (NaN gives 0 here).
+#[inline(always)]
+pub(crate) fn sign(x: f32x8) -> f32x8 {
+    let zero = f32x8::ZERO;
+    let positive = x.simd_gt(zero).select(f32x8::ONE, zero);
+    x.simd_lt(zero).select(-f32x8::ONE, positive)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_matches_torch_sign() {
+        let x = f32x8::new([-2.0, -0.0, 0.0, 3.5, -1e-30, 1e-30, 7.0, -7.0]);
+        assert_eq!(
+            sign(x).to_array(),
+            [-1.0, 0.0, 0.0, 1.0, -1.0, 1.0, 1.0, -1.0]
+        );
+    }
+}

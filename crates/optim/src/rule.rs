@@ -1,0 +1,63 @@
+//! The element-wise update rule interface the driver runs over the flat buffers.
+
+use wide::f32x8;
+
+use crate::error::OptimError;
+use crate::hyper::HyperReader;
+
+/// Most per-parameter state buffers any rule keeps (Adam with AMSGrad: m, v, max v).
+pub(crate) const MAX_STATES: usize = 3;
+
+/// The lanes of a rule's state buffers at one position.
+pub(crate) type StateLanes = [f32x8; MAX_STATES];
+
+/// One optimizer's update, written for eight parameters at a time.
+///
+/// The driver owns the memory traffic (chunks, groups, lazy state); a rule only states its
+/// per-step scalars and its per-element formula.
+pub(crate) trait Rule: Send + Sync + 'static {
+    /// Scalars fixed for one step and one parameter group (effective lr, bias corrections...).
+    type Consts: Copy + Send + Sync;
+
+    /// PyTorch's class name.
+    const NAME: &'static str;
+
+    /// Number of state buffers this configuration keeps (at most [`MAX_STATES`]).
+    fn state_count(&self) -> usize;
+
+    /// Values the state buffers start from.
+    fn initial_state(&self) -> [f32; MAX_STATES] {
+        [0.0; MAX_STATES]
+    }
+
+    /// Advances scalar state shared by every parameter, once per step (NAdam's mu product).
+    fn begin_step(&mut self, _step: u64) {}
+
+    /// The scalars of step `step` (1-based) for a group with learning rate `lr` and decay
+    /// `weight_decay`.
+    fn consts(&self, step: u64, lr: f32, weight_decay: f32) -> Self::Consts;
+
+    /// Updates eight parameters `p` from their gradients `g` (already negated for `maximize`
+    /// and carrying the L1 term) and their state lanes `s[..state_count()]`.
+    fn update(&self, c: &Self::Consts, p: &mut f32x8, g: f32x8, s: &mut StateLanes);
+}
+
+/// Options every optimizer takes next to its own: `weight_decay` (L2, coupled or decoupled as
+/// the rule says), `l1` (beyond PyTorch: adds `l1 * sign(p)` to the gradient) and `maximize`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Common {
+    pub weight_decay: f32,
+    pub l1: f32,
+    pub maximize: bool,
+}
+
+impl Common {
+    /// Reads `weight_decay` (default `default_decay`), `l1` (default 0) and `maximize`.
+    pub(crate) fn read(r: &mut HyperReader<'_>, default_decay: f64) -> Result<Common, OptimError> {
+        Ok(Common {
+            weight_decay: r.non_negative("weight_decay", default_decay)? as f32,
+            l1: r.non_negative("l1", 0.0)? as f32,
+            maximize: r.boolean("maximize", false)?,
+        })
+    }
+}
