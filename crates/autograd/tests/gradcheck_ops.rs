@@ -160,8 +160,9 @@ fn named_activation_shortcuts_record_their_activation() {
     let th = tape.tanh(x);
     assert_eq!(tape.value(r), [0.0, 0.5]);
     assert_eq!(tape.value(l), [-0.5, 0.5]);
-    assert!((tape.value(s)[1] - 1.0 / (1.0 + (-0.5f32).exp())).abs() < 1e-7);
-    assert!((tape.value(th)[0] - (-2.0f32).tanh()).abs() < 1e-7);
+    // The SIMD kernels approximate exp and tanh to a few ulps.
+    assert!((tape.value(s)[1] - 1.0 / (1.0 + (-0.5f32).exp())).abs() < 1e-6);
+    assert!((tape.value(th)[0] - (-2.0f32).tanh()).abs() < 1e-6);
 }
 
 #[test]
