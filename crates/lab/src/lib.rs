@@ -7,8 +7,10 @@
 pub mod dataset;
 pub mod expand;
 pub mod hash;
+pub mod lr_find;
 pub mod machine;
 pub mod plot;
+pub mod report;
 pub mod runner;
 pub mod setup;
 pub mod shard;

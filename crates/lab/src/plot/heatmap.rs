@@ -8,7 +8,8 @@ use super::figure::{DrawResult, Figure, draw_err};
 use super::font::FONT_FAMILY;
 use super::style::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE, format_number, viridis};
 
-/// Cells `values[row][column]`; `None` cells show `missing_text`.
+/// Cells `values[row][column]`: a value (coloured and printed) or a note such as "diverged"
+/// (grey).
 #[derive(Clone, Debug, Default)]
 pub struct Heatmap {
     pub title: String,
@@ -16,12 +17,11 @@ pub struct Heatmap {
     pub y_label: String,
     pub columns: Vec<String>,
     pub rows: Vec<String>,
-    pub values: Vec<Vec<Option<f64>>>,
+    pub values: Vec<Vec<Result<f64, String>>>,
     /// Colour by `log10(value)` (for losses spanning decades).
     pub log_color: bool,
     /// Low values are good (colour them bright).
     pub lower_is_better: bool,
-    pub missing_text: String,
 }
 
 impl Heatmap {
@@ -43,7 +43,7 @@ impl Figure for Heatmap {
             .values
             .iter()
             .flatten()
-            .flatten()
+            .filter_map(|v| v.as_ref().ok())
             .filter(|v| v.is_finite())
             .map(|&v| self.key(v))
             .collect();
@@ -80,11 +80,12 @@ impl Figure for Heatmap {
             for (c, value) in row.iter().enumerate() {
                 let (x, y) = (c as i32, r as i32);
                 let (fill, text, dark) = match value {
-                    Some(v) if v.is_finite() => {
+                    Ok(v) if v.is_finite() => {
                         let t = self.shade(*v, lo, hi);
                         (viridis(t), format_number(*v), t < 0.6)
                     }
-                    _ => (RGBColor(200, 200, 200), self.missing_text.clone(), false),
+                    Ok(_) => (RGBColor(200, 200, 200), "n/a".to_string(), false),
+                    Err(note) => (RGBColor(200, 200, 200), note.clone(), false),
                 };
                 chart
                     .draw_series(std::iter::once(Rectangle::new(

@@ -48,7 +48,11 @@ pub(crate) fn read_data(
     };
     let source = read_source(d, &mut t, &dataset.value);
     t.finish(d);
-    let location = locate(d, &dataset, path.as_ref(), base_dir);
+    let location = if d.source().check_data_files {
+        locate(d, &dataset, path.as_ref(), base_dir)
+    } else {
+        None
+    };
     Some(DataSection {
         spec: DataSpec {
             source: source?,

@@ -11,6 +11,9 @@ pub struct SpecSource {
     pub base_dir: PathBuf,
     /// The TOML text.
     pub text: String,
+    /// Check that data files exist (off when re-reading a stored spec for a report, possibly
+    /// on a machine without the data).
+    pub check_data_files: bool,
 }
 
 impl SpecSource {
@@ -26,6 +29,7 @@ impl SpecSource {
             name: path.display().to_string(),
             base_dir,
             text,
+            check_data_files: true,
         })
     }
 
@@ -35,6 +39,15 @@ impl SpecSource {
             name: name.to_string(),
             base_dir: base_dir.to_path_buf(),
             text: text.to_string(),
+            check_data_files: true,
+        }
+    }
+
+    /// The same spec, read without checking that its data files exist.
+    pub fn without_data_check(self) -> Self {
+        Self {
+            check_data_files: false,
+            ..self
         }
     }
 
