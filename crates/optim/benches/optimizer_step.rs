@@ -13,8 +13,10 @@ use std::time::Duration;
 
 const SIZES: [(&str, usize); 2] = [("1M", 1 << 20), ("16M", 1 << 24)];
 
-/// (label, optimizer name, extra hyperparameters).
-fn cases() -> Vec<(&'static str, &'static str, Vec<(&'static str, HyperValue)>)> {
+/// A benchmarked configuration: label, optimizer name, extra hyperparameters.
+type Case = (&'static str, &'static str, Vec<(&'static str, HyperValue)>);
+
+fn cases() -> Vec<Case> {
     vec![
         ("sgd", "sgd", vec![]),
         ("sgd_momentum", "momentum", vec![]),

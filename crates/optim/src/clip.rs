@@ -31,9 +31,9 @@ pub enum NormType {
 /// thread count.
 pub fn clip_grad_norm(grads: &mut [f32], max_norm: f32, norm_type: NormType) -> f32 {
     let norm = norm(grads, norm_type);
-    // `if` rather than `min`, so a NaN norm gives a NaN coefficient as `torch.clamp` does.
+    // Not `f32::min`, which would turn a NaN coefficient into 1; `torch.clamp` keeps the NaN.
     let coef = max_norm / (norm + 1e-6);
-    if !(coef >= 1.0) {
+    if coef < 1.0 || coef.is_nan() {
         grads
             .par_chunks_mut(CHUNK)
             .for_each(|c| c.iter_mut().for_each(|g| *g *= coef));

@@ -17,6 +17,9 @@ use crate::lanes::{LANES, load, sign, store};
 use crate::optimizer::Optimizer;
 use crate::rule::{Common, MAX_STATES, Rule, StateLanes};
 
+/// One chunk's work: its index, params, grads and state block.
+type ChunkWork<'a> = (usize, ((&'a mut [f32], &'a [f32]), &'a mut Vec<f32>));
+
 /// Per-segment scalars: the rule's, plus the generic gradient pre-processing.
 #[derive(Clone, Copy)]
 struct SpanConsts<C> {
@@ -117,9 +120,7 @@ impl<R: Rule> Optimizer for Driver<R> {
             consts: &self.consts,
             states: self.rule.state_count(),
         };
-        let run = |(c, ((p, g), block)): (usize, ((&mut [f32], &[f32]), &mut Vec<f32>))| {
-            plan.run_chunk(c * CHUNK, p, g, block)
-        };
+        let run = |(c, ((p, g), block)): ChunkWork<'_>| plan.run_chunk(c * CHUNK, p, g, block);
         let n_chunks = self.blocks.len();
         let tasks = task_count(n_chunks, self.threads);
         if tasks == 1 {
