@@ -31,7 +31,7 @@ pub struct MlpConfig {
 }
 
 /// A multi-layer perceptron whose parameters live in one flat buffer.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Mlp {
     config: MlpConfig,
     tape: Tape,
@@ -91,6 +91,11 @@ impl Mlp {
     /// Number of outputs per row.
     pub fn outputs(&self) -> usize {
         *self.config.sizes.last().expect("sizes has >= 2 entries")
+    }
+
+    /// Number of parameters (weights and biases of all layers).
+    pub fn num_params(&self) -> usize {
+        self.tape.params().len()
     }
 
     /// All parameters, flat: per layer its `[in x out]` weight then its bias.

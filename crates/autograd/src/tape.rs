@@ -68,7 +68,7 @@ pub enum Op {
 }
 
 /// Storage of one node; reused across recordings.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Node {
     pub(crate) op: Op,
     pub(crate) rows: usize,
@@ -89,7 +89,7 @@ impl Node {
 }
 
 /// The gradient buffer of one node; `set` says it holds a contribution of the current sweep.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct GradSlot {
     pub(crate) data: Vec<f32>,
     pub(crate) set: bool,
@@ -109,7 +109,7 @@ impl ParamMeta {
 }
 
 /// A reverse-mode tape with its flat parameter and gradient buffers.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Tape {
     pub(crate) nodes: Vec<Node>,
     pub(crate) node_grads: Vec<GradSlot>,
