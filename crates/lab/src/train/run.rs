@@ -1,0 +1,278 @@
+//! The training loop itself.
+
+use std::ops::Range;
+use std::time::Instant;
+
+use descent_autograd::Mlp;
+use descent_data::{Batch, Batcher, Dataset, Split};
+use descent_optim::{
+    Hyper, NormType, Optimizer, Scheduler, build_optimizer, build_scheduler, clip_grad_norm,
+};
+use descent_rng::Rng;
+
+use super::evaluate::Evaluator;
+use super::norms::grad_norms;
+use super::outcome::{EpochTiming, MetricRow, TrainOutcome, TrainStatus};
+use super::setup::{TrainError, TrainSetup};
+use super::targets::{check_fit, loss_targets};
+
+/// The RNG stream of `seed` that seeds the per-epoch shuffles (the model's initialisation uses
+/// `seed` itself), so the two never share random numbers.
+const SHUFFLE_STREAM: u64 = 0x5348_5546; // "SHUF"
+
+/// Trains `setup.model` on `data.train`, one optimizer step per batch:
+/// `g = grad L(theta; batch)`, optional clipping of `g` to `clip_norm`, then
+/// `theta <- optimizer(theta, g, lr_t)` with `lr_t` from the schedule. Every metric row is
+/// passed to `on_row` as soon as it exists. Stops when the budget is spent, a tolerance is met
+/// or the loss diverges (the diverging step is not applied).
+pub fn train(
+    setup: &TrainSetup,
+    data: &Split,
+    on_row: &mut dyn FnMut(&MetricRow),
+) -> Result<TrainOutcome, TrainError> {
+    let train_set: &Dataset = &data.train;
+    if train_set.is_empty() {
+        return Err(TrainError::Config(format!(
+            "the training set {} is empty",
+            train_set.name
+        )));
+    }
+    check_fit(&setup.model, train_set)?;
+    if let Some(test) = &data.test {
+        check_fit(&setup.model, test)?;
+    }
+    let shuffle_seed = Rng::derive(setup.seed, SHUFFLE_STREAM).next_u64();
+    let batcher = Batcher::new(train_set.len(), setup.batch_size, true, shuffle_seed);
+    let total_steps = setup.budget.total_steps(batcher.batches_per_epoch());
+    if total_steps == 0 {
+        return Err(TrainError::Config(format!(
+            "the budget {:?} allows no step",
+            setup.budget
+        )));
+    }
+    let mut optimizer = build_optimizer(&setup.optimizer, &setup.optimizer_hyper)?;
+    optimizer.set_threads(setup.par.degree());
+    let scheduler = match &setup.schedule {
+        Some((kind, hyper)) => build_scheduler(kind, hyper, setup.lr, total_steps)?,
+        None => build_scheduler("constant", &Hyper::new(), setup.lr, total_steps)?,
+    };
+    let model = Mlp::new(&setup.model, setup.seed);
+    let mut run = Run {
+        setup,
+        data,
+        total_steps,
+        blocks: model.layer_ranges(),
+        model,
+        optimizer,
+        scheduler,
+        batcher,
+        batch: Batch::default(),
+        evaluator: data.test.as_deref().map(Evaluator::new),
+        start: Instant::now(),
+        step: 0,
+        initial_loss: None,
+        window: LossWindow::default(),
+        rows: Vec::new(),
+        steps_to_target: None,
+    };
+    let mut epoch_timings = Vec::new();
+    let mut status = TrainStatus::Completed;
+    for epoch in 1.. {
+        if run.step == total_steps {
+            break;
+        }
+        let mut timing = EpochTiming {
+            epoch,
+            ..EpochTiming::default()
+        };
+        let stopped = run.epoch(epoch, &mut timing, on_row);
+        epoch_timings.push(timing);
+        if let Some(stop) = stopped {
+            status = stop;
+            break;
+        }
+    }
+    Ok(run.finish(status, epoch_timings))
+}
+
+/// The sample-weighted mean of the batch losses since the last metric row.
+#[derive(Default)]
+struct LossWindow {
+    sum: f64,
+    rows: usize,
+}
+
+impl LossWindow {
+    fn add(&mut self, loss: f32, rows: usize) {
+        self.sum += f64::from(loss) * rows as f64;
+        self.rows += rows;
+    }
+
+    /// The mean, resetting the window.
+    fn take(&mut self) -> f32 {
+        let mean = (self.sum / self.rows as f64) as f32;
+        *self = Self::default();
+        mean
+    }
+}
+
+/// The state of one run between steps.
+struct Run<'a> {
+    setup: &'a TrainSetup,
+    data: &'a Split,
+    total_steps: usize,
+    blocks: Vec<(String, Range<usize>)>,
+    model: Mlp,
+    optimizer: Box<dyn Optimizer>,
+    scheduler: Scheduler,
+    batcher: Batcher,
+    batch: Batch,
+    evaluator: Option<Evaluator>,
+    start: Instant,
+    step: usize,
+    initial_loss: Option<f32>,
+    window: LossWindow,
+    rows: Vec<MetricRow>,
+    steps_to_target: Option<usize>,
+}
+
+impl Run<'_> {
+    /// Runs the steps of epoch `epoch` (1-based) that the budget allows, accumulating phase
+    /// times into `timing`; returns the status when a stop rule ends the run.
+    fn epoch(
+        &mut self,
+        epoch: usize,
+        timing: &mut EpochTiming,
+        on_row: &mut dyn FnMut(&MetricRow),
+    ) -> Option<TrainStatus> {
+        let steps_per_epoch = self.batcher.batches_per_epoch();
+        self.batcher.start_epoch(epoch - 1);
+        for batch_index in 0..steps_per_epoch {
+            if self.step == self.total_steps {
+                break;
+            }
+            let t0 = Instant::now();
+            self.batcher.next_batch(&self.data.train, &mut self.batch);
+            let t1 = Instant::now();
+            let targets = loss_targets(&self.data.train, &self.batch);
+            let loss =
+                self.model
+                    .loss_and_grad(&self.batch.x, self.batch.rows, targets, self.setup.par);
+            let t2 = Instant::now();
+            timing.batching_s += (t1 - t0).as_secs_f64();
+            timing.forward_backward_s += (t2 - t1).as_secs_f64();
+
+            self.step += 1;
+            self.window.add(loss, self.batch.rows);
+            let initial = *self.initial_loss.get_or_insert(loss);
+            let lr = self.scheduler.lr();
+            if let Some(reason) = self.setup.stop.divergence(loss, initial) {
+                let norms = grad_norms(self.model.grads(), &self.blocks);
+                self.emit_row(epoch, lr, norms, None, on_row);
+                return Some(TrainStatus::Diverged {
+                    step: self.step,
+                    reason,
+                });
+            }
+            let row_due = self.row_due(batch_index + 1 == steps_per_epoch);
+            let (params, grads) = self.model.params_and_grads_mut();
+            let norms = row_due.then(|| grad_norms(grads, &self.blocks));
+            if let Some(max_norm) = self.setup.clip_norm {
+                clip_grad_norm(grads, max_norm, NormType::L2);
+            }
+            self.optimizer.step(params, grads, lr);
+            self.scheduler.step(Some(loss));
+            let t3 = Instant::now();
+            timing.optimizer_s += (t3 - t2).as_secs_f64();
+
+            if let Some(norms) = norms {
+                let test = self.evaluate_test();
+                timing.evaluation_s += t3.elapsed().as_secs_f64();
+                let previous = self.rows.last().map(|r| r.train_loss);
+                let train_loss = self.emit_row(epoch, lr, norms, test, on_row);
+                let on_target = self.setup.stop.target_loss.is_some_and(|t| train_loss <= t);
+                if on_target && self.steps_to_target.is_none() {
+                    self.steps_to_target = Some(self.step);
+                }
+                if self.setup.stop.reached_tolerance(train_loss, previous) {
+                    return Some(TrainStatus::ReachedTolerance);
+                }
+            }
+        }
+        None
+    }
+
+    /// A row is due every `eval_every` steps, or at the end of each epoch when `eval_every` is
+    /// 0, and always at the last step of the budget.
+    fn row_due(&self, epoch_end: bool) -> bool {
+        let every = self.setup.eval_every;
+        let periodic = if every == 0 {
+            epoch_end
+        } else {
+            self.step.is_multiple_of(every)
+        };
+        periodic || self.step == self.total_steps
+    }
+
+    /// Test loss and accuracy now (`None` without a test set).
+    fn evaluate_test(&mut self) -> Option<(f32, Option<f32>)> {
+        let (evaluator, test) = (self.evaluator.as_mut()?, self.data.test.as_deref()?);
+        Some(evaluator.run(&mut self.model, test, self.setup.par))
+    }
+
+    /// Records a metric row and hands it to `on_row`; returns its train loss.
+    fn emit_row(
+        &mut self,
+        epoch: usize,
+        lr: f32,
+        (grad_norm, layer_grad_norms): (f32, Vec<f32>),
+        test: Option<(f32, Option<f32>)>,
+        on_row: &mut dyn FnMut(&MetricRow),
+    ) -> f32 {
+        let row = MetricRow {
+            step: self.step,
+            epoch,
+            lr,
+            train_loss: self.window.take(),
+            test_loss: test.map(|(loss, _)| loss),
+            test_accuracy: test.and_then(|(_, accuracy)| accuracy),
+            grad_norm,
+            layer_grad_norms,
+            wall_s: self.start.elapsed().as_secs_f64(),
+        };
+        on_row(&row);
+        let train_loss = row.train_loss;
+        self.rows.push(row);
+        train_loss
+    }
+
+    fn finish(self, status: TrainStatus, epoch_timings: Vec<EpochTiming>) -> TrainOutcome {
+        let last = self.rows.last();
+        let steps = match status {
+            TrainStatus::Diverged { step, .. } => step - 1,
+            _ => self.step,
+        };
+        TrainOutcome {
+            steps_to_target: self.steps_to_target,
+            final_train_loss: last.map_or(f32::NAN, |r| r.train_loss),
+            best_train_loss: self
+                .rows
+                .iter()
+                .map(|r| r.train_loss)
+                .fold(f32::NAN, f32::min),
+            final_test_loss: last.and_then(|r| r.test_loss),
+            best_test_accuracy: self
+                .rows
+                .iter()
+                .filter_map(|r| r.test_accuracy)
+                .reduce(f32::max),
+            steps,
+            wall_s: self.start.elapsed().as_secs_f64(),
+            layer_names: self.blocks.into_iter().map(|(name, _)| name).collect(),
+            final_params: self.model.params().to_vec(),
+            epoch_timings,
+            status,
+            rows: self.rows,
+        }
+    }
+}

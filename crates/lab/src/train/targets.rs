@@ -1,0 +1,55 @@
+//! Whether a model's inputs, outputs and loss fit a data set, and the loss targets of a batch.
+
+use descent_autograd::{Loss, MlpConfig, Targets as LossTargets};
+use descent_data::{Batch, Dataset, Targets};
+
+use super::setup::TrainError;
+
+/// Checks that `model` can train on `data`: inputs equal the feature count; cross-entropy
+/// needs class labels with one output per class; MSE and BCE take target values of the output
+/// width, or class labels either one-hot (one output per class) or as a 0/1 value (one output,
+/// two classes).
+pub(crate) fn check_fit(model: &MlpConfig, data: &Dataset) -> Result<(), TrainError> {
+    let (inputs, outputs) = match model.sizes.as_slice() {
+        [inputs, .., outputs] => (*inputs, *outputs),
+        _ => {
+            return Err(TrainError::Config(
+                "the model needs at least input and output sizes".into(),
+            ));
+        }
+    };
+    if inputs != data.n_features() {
+        return Err(TrainError::Config(format!(
+            "the model takes {inputs} inputs but {} has {} features",
+            data.name,
+            data.n_features()
+        )));
+    }
+    let fits = match (&data.targets, model.loss) {
+        (Targets::Classes { n_classes, .. }, Loss::CrossEntropy) => *n_classes == outputs,
+        (Targets::Values { .. }, Loss::CrossEntropy) => false,
+        (Targets::Values { dim, .. }, _) => *dim == outputs,
+        (Targets::Classes { n_classes, .. }, _) => {
+            *n_classes == outputs || (*n_classes == 2 && outputs == 1)
+        }
+    };
+    if fits {
+        return Ok(());
+    }
+    let targets = match &data.targets {
+        Targets::Classes { n_classes, .. } => format!("{n_classes} classes"),
+        Targets::Values { dim, .. } => format!("{dim} target values per row"),
+    };
+    Err(TrainError::Config(format!(
+        "{:?} loss with {outputs} outputs does not fit {} ({targets})",
+        model.loss, data.name
+    )))
+}
+
+/// The loss targets of a batch gathered from `data`.
+pub(crate) fn loss_targets<'a>(data: &Dataset, batch: &'a Batch) -> LossTargets<'a> {
+    match data.targets {
+        Targets::Classes { .. } => LossTargets::Classes(&batch.labels),
+        Targets::Values { .. } => LossTargets::Values(&batch.values),
+    }
+}
