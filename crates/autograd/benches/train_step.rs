@@ -1,7 +1,8 @@
 //! Training-step cost of the MNIST model (784-128-10, ReLU, softmax cross-entropy) against its
 //! GEMM floor: the same five GEMMs (two forward, `dW2`, `dH`, `dW1`) on the same shapes, timed
-//! alone. The ratio `step / gemms` is the overhead of everything else in a step (input copy,
-//! bias and activation epilogues, activation backward, column sums, the loss).
+//! alone. The ratio `step / gemms` is the overhead of everything else in a step (bias and
+//! activation epilogues, activation backward, column sums, the loss). The step lends the batch
+//! to the tape (`Mlp::loss_and_grad_lend`), as a training loop should.
 //!
 //! `cargo bench -p descent-autograd --bench train_step` (options: `--steps N`, `--threads T`).
 
@@ -134,7 +135,7 @@ fn main() {
     println!("batch threads  step_ms  gemms_ms  step/gemms  epoch_s(60k, fwd+bwd)");
     for batch in [32, 128, 512] {
         let steps = arg("--steps").unwrap_or(60_000 / batch / 4);
-        let x: Vec<f32> = (0..batch * SIZES[0]).map(|_| rng.uniform_f32()).collect();
+        let mut x: Vec<f32> = (0..batch * SIZES[0]).map(|_| rng.uniform_f32()).collect();
         let labels: Vec<u32> = (0..batch).map(|_| rng.below(10) as u32).collect();
         for &t in &threads {
             let par = Par::threads(t);
@@ -146,7 +147,7 @@ fn main() {
             };
             let mut mlp = Mlp::new(&config, 1);
             let step = seconds_per_call(steps, || {
-                black_box(mlp.loss_and_grad(&x, batch, Targets::Classes(&labels), par));
+                black_box(mlp.loss_and_grad_lend(&mut x, batch, Targets::Classes(&labels), par));
             });
             let mut floor = GemmFloor::new(batch, &mut rng);
             let gemms = seconds_per_call(steps, || floor.run(&x, par));

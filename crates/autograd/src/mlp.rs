@@ -141,6 +141,25 @@ impl Mlp {
         loss
     }
 
+    /// [`Mlp::loss_and_grad`] without copying the batch into the tape: `x`'s buffer is lent to
+    /// the tape's input node for the step and handed back (same allocation, same contents).
+    pub fn loss_and_grad_lend(
+        &mut self,
+        x: &mut Vec<f32>,
+        rows: usize,
+        targets: Targets<'_>,
+        par: Par,
+    ) -> f32 {
+        self.tape.set_par(par);
+        self.start_recording();
+        let input = self.tape.input_swap(x, rows, self.inputs());
+        let logits = self.record_layers(input);
+        let loss = self.record_loss(logits, rows, targets);
+        self.tape.backward(loss);
+        self.tape.swap_input(input, x);
+        self.tape.scalar(loss)
+    }
+
     /// The forward half of [`Mlp::loss_and_grad`] (for timing the phases apart): records the
     /// batch and its loss and returns the mean loss; [`Mlp::backward`] completes the step.
     pub fn forward_loss(&mut self, x: &[f32], rows: usize, targets: Targets<'_>, par: Par) -> f32 {
@@ -204,10 +223,19 @@ impl Mlp {
         ((loss_sum / rows as f64) as f32, hits.accuracy())
     }
 
-    fn record_forward(&mut self, x: &[f32], rows: usize) -> Var {
+    fn start_recording(&mut self) {
         self.loss = None;
         self.tape.reset();
-        let mut h = self.tape.input(x, rows, self.inputs());
+    }
+
+    fn record_forward(&mut self, x: &[f32], rows: usize) -> Var {
+        self.start_recording();
+        let input = self.tape.input(x, rows, self.inputs());
+        self.record_layers(input)
+    }
+
+    fn record_layers(&mut self, input: Var) -> Var {
+        let mut h = input;
         for layer in &self.layers {
             h = layer.forward(&mut self.tape, h);
         }

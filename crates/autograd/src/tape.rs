@@ -278,10 +278,6 @@ impl Tape {
         node.rows = rows;
         node.cols = cols;
         node.requires_grad = requires_grad;
-        if !matches!(op, Op::Param(_)) {
-            // Every op overwrites all elements, so stale contents are harmless.
-            node.value.resize(rows * cols, 0.0);
-        }
         self.len += 1;
         i
     }
@@ -296,6 +292,8 @@ impl Tape {
     ) -> Var {
         let i = self.push(op, rows, cols, requires_grad);
         let mut out = std::mem::take(&mut self.nodes[i].value);
+        // Every op overwrites all elements, so stale contents are harmless.
+        out.resize(rows * cols, 0.0);
         compute(self, &mut out);
         self.nodes[i].value = out;
         Var(i)
@@ -310,6 +308,27 @@ impl Tape {
     /// A constant `rows x cols` input written in place by `fill`.
     pub fn input_with(&mut self, rows: usize, cols: usize, fill: impl FnOnce(&mut [f32])) -> Var {
         self.record(Op::Input, (rows, cols), false, |_, out| fill(out))
+    }
+
+    /// A constant `rows x cols` input that takes over `data`'s buffer instead of copying it;
+    /// `data` receives the node's previous buffer. [`Tape::swap_input`] exchanges them back.
+    pub fn input_swap(&mut self, data: &mut Vec<f32>, rows: usize, cols: usize) -> Var {
+        assert_eq!(
+            data.len(),
+            rows * cols,
+            "input_swap: data is not {rows}x{cols}"
+        );
+        let i = self.push(Op::Input, rows, cols, false);
+        std::mem::swap(&mut self.nodes[i].value, data);
+        Var(i)
+    }
+
+    /// Exchanges the buffer of input node `v` with `data`: hands back a buffer taken by
+    /// [`Tape::input_swap`] (the node is not to be read afterwards).
+    pub fn swap_input(&mut self, v: Var, data: &mut Vec<f32>) {
+        let i = self.check(v);
+        assert_eq!(self.nodes[i].op, Op::Input, "swap_input: not an input node");
+        std::mem::swap(&mut self.nodes[i].value, data);
     }
 
     /// The parameter `p` as a node (no copy).
@@ -501,6 +520,7 @@ impl Tape {
         }
         let rg = self.requires_grad(logits);
         let i = self.push(Op::CrossEntropy { logits }, 1, 1, rg);
+        self.nodes[i].value.resize(1, 0.0);
         let mut log_probs = std::mem::take(&mut self.nodes[i].aux);
         log_probs.resize(rows * classes, 0.0);
         log_softmax_rows(

@@ -282,3 +282,25 @@ fn backward_after_evaluate_is_refused() {
     mlp.evaluate(&[1.0, 2.0], 1, Targets::Values(&[0.5, 0.5]), Par::Seq);
     mlp.backward();
 }
+
+#[test]
+fn lending_the_batch_equals_copying_it_and_hands_the_buffer_back() {
+    let rows = 7;
+    let x = random(rows * 6, 30);
+    let labels = [1u32, 0, 3, 2, 2, 1, 0];
+    let cfg = config(&[6, 8, 4], Activation::LeakyRelu(0.01), Loss::CrossEntropy);
+    let (mut a, mut b) = (Mlp::new(&cfg, 4), Mlp::new(&cfg, 4));
+    let mut lent = x.clone();
+    let ptr = lent.as_ptr();
+    for _ in 0..3 {
+        let la = a.loss_and_grad(&x, rows, Targets::Classes(&labels), Par::Seq);
+        let lb = b.loss_and_grad_lend(&mut lent, rows, Targets::Classes(&labels), Par::Seq);
+        assert_eq!(la.to_bits(), lb.to_bits());
+        assert_eq!(a.grads(), b.grads());
+        assert_eq!((lent.as_ptr(), &lent), (ptr, &x));
+        for m in [&mut a, &mut b] {
+            let (p, g) = m.params_and_grads_mut();
+            p.iter_mut().zip(g.iter()).for_each(|(p, g)| *p -= 0.1 * g);
+        }
+    }
+}

@@ -64,11 +64,17 @@ fn training_steps_allocate_nothing_after_two_warm_up_steps() {
             init: Init::PytorchDefault,
         };
         let mut mlp = Mlp::new(&config, 3);
+        let mut lent = x.clone();
         let mut counts = Vec::with_capacity(6);
         let mut losses = [0.0f32; 6];
-        for loss_slot in &mut losses {
+        for (step, loss_slot) in losses.iter_mut().enumerate() {
             let before = allocations();
-            *loss_slot = mlp.loss_and_grad(&x, rows, targets, Par::Seq);
+            // Both ways of feeding the batch: copied into the tape, or lent to it.
+            *loss_slot = if step % 2 == 0 {
+                mlp.loss_and_grad(&x, rows, targets, Par::Seq)
+            } else {
+                mlp.loss_and_grad_lend(&mut lent, rows, targets, Par::Seq)
+            };
             // A plain SGD step between, as in training (no allocation either).
             let (p, g) = mlp.params_and_grads_mut();
             p.iter_mut().zip(g.iter()).for_each(|(p, g)| *p -= 0.05 * g);
