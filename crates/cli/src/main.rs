@@ -1,5 +1,6 @@
 //! `descent`: the command line over descent-lab.
 
+mod bench_train;
 mod lab_commands;
 mod lr_find_command;
 mod progress;
@@ -20,10 +21,20 @@ struct Cli {
 enum Command {
     #[command(flatten)]
     Lab(lab_commands::LabCommand),
+    /// Benchmarks
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Epoch time of the MNIST MLP per phase, against the GEMM floor
+    Train(bench_train::BenchTrainArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Lab(command) => lab_commands::dispatch(command),
+        Command::Bench(BenchCommand::Train(args)) => bench_train::run(&args),
     }
 }
