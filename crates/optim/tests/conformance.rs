@@ -252,3 +252,21 @@ fn every_reference_case_matches() {
         "only {passed} cases found: the shipped torch/ and hand/ cases are missing"
     );
 }
+
+#[test]
+fn the_checker_rejects_a_perturbed_value_and_an_unknown_optimizer() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/torch/optim_Adam_04.json");
+    let original: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert!(run_optimizer(&original).is_ok());
+
+    let mut perturbed = original.clone();
+    let value = &mut perturbed["expected_params"][7][3];
+    *value = Value::from(value.as_f64().unwrap() * (1.0 + 5e-5) + 2e-6);
+    let err = run_optimizer(&perturbed).unwrap_err();
+    assert!(err.starts_with("step 7: params[3]"), "{err}");
+
+    let mut unknown = original;
+    unknown["optimizer"] = Value::from("Adafactor");
+    let err = run_optimizer(&unknown).unwrap_err();
+    assert!(err.contains("unknown optimizer `Adafactor`"), "{err}");
+}
