@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::figure::{DrawResult, Figure, draw_err};
 use super::font::FONT_FAMILY;
-use super::style::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE, color, format_number};
+use super::style::{LABEL_SIZE, TICK_SIZE, TITLE_SIZE, color, format_number, format_tick};
 
 /// One line of a chart.
 #[derive(Clone, Debug, Default)]
@@ -113,8 +113,8 @@ impl Figure for LineChart {
             .build_cartesian_2d(xr, yr)
             .map_err(draw_err)?;
         let (log_x, log_y) = (self.log_x, self.log_y);
-        let fx = move |v: &f64| if log_x { format_number(10f64.powf(*v)) } else { format_number(*v) };
-        let fy = move |v: &f64| if log_y { format_number(10f64.powf(*v)) } else { format_number(*v) };
+        let fx = move |v: &f64| if log_x { format_tick(10f64.powf(*v)) } else { format_number(*v) };
+        let fy = move |v: &f64| if log_y { format_tick(10f64.powf(*v)) } else { format_number(*v) };
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())

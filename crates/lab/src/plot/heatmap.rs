@@ -38,6 +38,7 @@ impl Heatmap {
 
 impl Figure for Heatmap {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
+        // `(0..n - 1).into_segmented()` has the n segments [0,1), ..., [n-1, n).
         let (nx, ny) = (self.columns.len().max(1) as i32, self.rows.len().max(1) as i32);
         let keys: Vec<f64> = self
             .values
@@ -54,7 +55,7 @@ impl Figure for Heatmap {
             .margin(12)
             .x_label_area_size(48)
             .y_label_area_size(110)
-            .build_cartesian_2d((0..nx).into_segmented(), (0..ny).into_segmented())
+            .build_cartesian_2d((0..nx - 1).into_segmented(), (0..ny - 1).into_segmented())
             .map_err(draw_err)?;
         let label = |labels: &[String], v: &SegmentValue<i32>| match v {
             SegmentValue::CenterOf(i) => labels.get(*i as usize).cloned().unwrap_or_default(),

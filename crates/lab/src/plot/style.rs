@@ -45,6 +45,16 @@ pub fn format_number(x: f64) -> String {
     }
 }
 
+/// A log-axis tick: `x` to two significant digits (`10^0.2` -> `1.6`, `10^-2.4` -> `0.004`).
+pub fn format_tick(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format_number(x);
+    }
+    let magnitude = x.abs().log10().floor();
+    let unit = 10f64.powf(magnitude - 1.0);
+    format_number((x / unit).round() * unit)
+}
+
 /// Colour of `t` in `[0, 1]` on the viridis map (linear between five of its stops).
 pub fn viridis(t: f64) -> RGBColor {
     const STOPS: [(f64, f64, f64); 5] = [
@@ -74,6 +84,14 @@ mod tests {
         assert_eq!(format_number(1500.0), "1500");
         assert_eq!(format_number(1e-5), "1e-5");
         assert_eq!(format_number(3.2e-7), "3.2e-7");
+    }
+
+    #[test]
+    fn log_ticks_keep_two_significant_digits() {
+        assert_eq!(format_tick(10f64.powf(0.2)), "1.6");
+        assert_eq!(format_tick(10f64.powf(-0.2)), "0.63");
+        assert_eq!(format_tick(10f64.powf(-2.5)), "0.0032");
+        assert_eq!(format_tick(1000.0), "1000");
     }
 
     #[test]

@@ -172,7 +172,9 @@ fn read_train(d: &mut Diagnostics, mut t: TableReader) -> Option<(TrainSpec, Ran
             None
         }
         (None, None) => {
-            t.missing(d, "epochs", "set `epochs = N` or `steps = N`");
+            if !t.has("epochs") && !t.has("steps") {
+                t.missing(d, "epochs", "set `epochs = N` or `steps = N`");
+            }
             None
         }
     };

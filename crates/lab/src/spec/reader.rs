@@ -63,6 +63,11 @@ impl<'t> TableReader<'t> {
         Some(&self.entries[i])
     }
 
+    /// `true` if the table has `key` (without reading it).
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|e| e.key == key)
+    }
+
     /// The value of `key`.
     pub(crate) fn node(&mut self, key: &'static str) -> Option<&'t Node> {
         self.entry(key).map(|e| &e.value)

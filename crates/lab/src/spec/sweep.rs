@@ -125,6 +125,7 @@ fn read_distribution(
     let uniform = t.node("uniform");
     let points = t.positive_count(d, "points");
     let span = t.span.clone();
+    let points_given = t.has("points");
     t.finish(d);
     let given: Vec<(&str, &Node)> = [
         ("log_range", log_range),
@@ -146,6 +147,9 @@ fn read_distribution(
     match kind {
         "log_range" | "range" => {
             let Some(points) = points else {
+                if points_given {
+                    return None;
+                }
                 d.error_help(span, format!("missing key `points` in `{key}`"), "how many grid points between the bounds");
                 return None;
             };
