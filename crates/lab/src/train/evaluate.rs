@@ -28,8 +28,12 @@ impl Evaluator {
         self.batcher.start_epoch(0);
         while self.batcher.next_batch(data, &mut self.batch) {
             let n = self.batch.rows;
-            let (loss, accuracy) =
-                model.evaluate(&self.batch.x, n, loss_targets(data, &self.batch), par);
+            let (loss, accuracy) = model.evaluate(
+                &self.batch.x,
+                n,
+                loss_targets(data, &self.batch.labels, &self.batch.values),
+                par,
+            );
             loss_sum += f64::from(loss) * n as f64;
             if let Some(acc) = accuracy {
                 *correct_sum.get_or_insert(0.0) += f64::from(acc) * n as f64;

@@ -154,10 +154,16 @@ impl Run<'_> {
             let t0 = Instant::now();
             self.batcher.next_batch(&self.data.train, &mut self.batch);
             let t1 = Instant::now();
-            let targets = loss_targets(&self.data.train, &self.batch);
-            let loss =
-                self.model
-                    .loss_and_grad(&self.batch.x, self.batch.rows, targets, self.setup.par);
+            let Batch {
+                x,
+                rows,
+                labels,
+                values,
+            } = &mut self.batch;
+            let targets = loss_targets(&self.data.train, labels, values);
+            let loss = self
+                .model
+                .loss_and_grad_lend(x, *rows, targets, self.setup.par);
             let t2 = Instant::now();
             timing.batching_s += (t1 - t0).as_secs_f64();
             timing.forward_backward_s += (t2 - t1).as_secs_f64();

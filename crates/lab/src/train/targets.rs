@@ -1,7 +1,7 @@
 //! Whether a model's inputs, outputs and loss fit a data set, and the loss targets of a batch.
 
 use descent_autograd::{Loss, MlpConfig, Targets as LossTargets};
-use descent_data::{Batch, Dataset, Targets};
+use descent_data::{Dataset, Targets};
 
 use super::setup::TrainError;
 
@@ -46,10 +46,14 @@ pub(crate) fn check_fit(model: &MlpConfig, data: &Dataset) -> Result<(), TrainEr
     )))
 }
 
-/// The loss targets of a batch gathered from `data`.
-pub(crate) fn loss_targets<'a>(data: &Dataset, batch: &'a Batch) -> LossTargets<'a> {
+/// The loss targets of a batch gathered from `data` (its `labels` or its `values`).
+pub(crate) fn loss_targets<'a>(
+    data: &Dataset,
+    labels: &'a [u32],
+    values: &'a [f32],
+) -> LossTargets<'a> {
     match data.targets {
-        Targets::Classes { .. } => LossTargets::Classes(&batch.labels),
-        Targets::Values { .. } => LossTargets::Values(&batch.values),
+        Targets::Classes { .. } => LossTargets::Classes(labels),
+        Targets::Values { .. } => LossTargets::Values(values),
     }
 }
