@@ -1,0 +1,86 @@
+//! After warm-up a training step allocates nothing: gathering the batch, forward, backward,
+//! gradient norms, clipping, the optimizer and the schedule all reuse their buffers. Counted
+//! with a global allocator: 40 more steps must not add a single allocation.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use descent_autograd::{Activation, Init, Loss, MlpConfig, Par};
+use descent_data::{Split, blobs};
+use descent_lab::train::{Budget, StopRules, TrainSetup, train};
+use descent_optim::HyperValue;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by a run of `steps` steps within the first epoch, one metric row at the end.
+fn allocations(steps: usize) -> usize {
+    // 1000 samples in batches of 10: all steps below stay inside epoch 1.
+    let data = Split {
+        train: Arc::new(blobs(1000, 4, 8, 1.0, 3)),
+        test: None,
+    };
+    let setup = TrainSetup {
+        model: MlpConfig {
+            sizes: vec![8, 32, 4],
+            activation: Activation::Relu,
+            loss: Loss::CrossEntropy,
+            init: Init::HeUniform,
+        },
+        optimizer: "adam".into(),
+        optimizer_hyper: [("weight_decay".to_string(), HyperValue::Number(1e-4))].into(),
+        lr: 1e-3,
+        schedule: Some(("cosine".into(), Default::default())),
+        batch_size: 10,
+        budget: Budget::Steps(steps),
+        eval_every: 0,
+        clip_norm: Some(1.0),
+        stop: StopRules {
+            target_loss: Some(1e-9),
+            ..StopRules::default()
+        },
+        seed: 1,
+        par: Par::Seq,
+    };
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let outcome = train(&setup, &data, &mut |_| {}).unwrap();
+    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    assert_eq!((outcome.steps, outcome.rows.len()), (steps, 1));
+    drop(outcome);
+    after - before
+}
+
+#[test]
+fn steps_after_warm_up_allocate_nothing() {
+    allocations(10); // process-wide one-time set-up (lazy statics, thread locals)
+    let short = allocations(10);
+    let long = allocations(50);
+    assert!(short > 0, "the counter sees the run's set-up");
+    assert_eq!(
+        long,
+        short,
+        "40 extra steps allocated {} times",
+        long as isize - short as isize
+    );
+}
