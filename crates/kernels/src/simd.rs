@@ -66,28 +66,27 @@ pub(crate) unsafe fn load_partial(p: *const f32, n: usize) -> f32x8 {
     }
 }
 
-/// Stores the first `n <= 8` lanes of `v` to `p` without touching memory past `p + n`.
+/// Stores the first `n <= 8` lanes of `v` to `p` without touching memory past `p + n`
+/// (as at most one 4-, one 2- and one 1-lane store: masked stores are slow on AMD cores).
 ///
 /// # Safety
 /// `p..p + n` must be writable.
 #[inline(always)]
 pub(crate) unsafe fn store_partial(p: *mut f32, n: usize, v: f32x8) {
     debug_assert!(n <= LANES);
-    if n == LANES {
-        // SAFETY: the caller guarantees 8 writable lanes.
-        return unsafe { (p as *mut f32x8).write_unaligned(v) };
-    }
-    #[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
-    // SAFETY: the mask enables exactly the lanes `0..n`, which the caller guarantees writable.
+    let lanes = v.as_array();
+    // SAFETY: every store below writes lanes `< n`, which the caller guarantees writable.
     unsafe {
-        use std::arch::x86_64::{_mm256_loadu_si256, _mm256_maskstore_ps};
-        let mask = _mm256_loadu_si256(PARTIAL_MASK[LANES - n..].as_ptr().cast());
-        _mm256_maskstore_ps(p, mask, wide::bytemuck::cast(v));
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
-    // SAFETY: the caller guarantees `p..p + n` writable.
-    unsafe {
-        std::slice::from_raw_parts_mut(p, n).copy_from_slice(&v.as_array()[..n]);
+        if n == LANES {
+            return (p as *mut f32x8).write_unaligned(v);
+        }
+        let mut at = 0;
+        for width in [4, 2, 1] {
+            if n - at >= width {
+                std::ptr::copy_nonoverlapping(lanes.as_ptr().add(at), p.add(at), width);
+                at += width;
+            }
+        }
     }
 }
 

@@ -79,7 +79,9 @@ fn run_tasks(p: &Problem<'_>, split_cols: bool, units: usize, ts: Range<usize>, 
 /// The loop nest on the output block `rows x cols`.
 fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
     let packed_a = p.n > PACK_A_MIN_N;
-    let kc_max = KC.min(p.k);
+    // Equal depth blocks (784 -> 4 x 196, not 3 x 256 + 16): no tiny last block whose
+    // write-back would cost as much as its FMAs. Depends on k only, so never on the split.
+    let kc_max = p.k.div_ceil(p.k.div_ceil(KC).max(1));
     let a_len = if packed_a {
         MC.min(rows.len()).next_multiple_of(MR) * kc_max
     } else {
@@ -93,7 +95,7 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
             // `k == 0` still runs one (empty) depth block so beta and the epilogue apply.
             let mut pc = 0;
             loop {
-                let kc = KC.min(p.k - pc);
+                let kc = kc_max.min(p.k - pc);
                 let last = pc + kc == p.k;
                 let wb = WriteBack {
                     alpha: p.alpha,
@@ -111,9 +113,9 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
                     }
                     for jr in (0..nc).step_by(NR) {
                         let bpanel = &bbuf[jr / NR * NR * kc..];
-                        for ir in (0..mc).step_by(MR) {
+                        for (tile_index, (ir, rows)) in row_tiles(mc).enumerate() {
                             let (a_ptr, a_rs, a_cs) = if packed_a {
-                                (abuf[ir / MR * MR * kc..].as_ptr(), 1, MR)
+                                (abuf[tile_index * MR * kc..].as_ptr(), 1, MR)
                             } else {
                                 (a.at(ir, 0), a.rs, a.cs)
                             };
@@ -125,19 +127,16 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
                                 b: bpanel.as_ptr(),
                                 row0: ic + ir,
                                 col0: jc + jr,
-                                rows: MR.min(mc - ir),
+                                rows,
                                 cols: NR.min(nc - jr),
                             };
-                            // SAFETY: the A panel has `t.rows` readable rows (MR when packed),
-                            // the B panel is packed to NR columns, the tile lies inside C.
+                            // SAFETY: the A panel has `t.rows` readable rows, the B panel
+                            // is packed to NR columns, the tile lies inside C.
                             unsafe {
-                                match (packed_a, t.rows) {
-                                    (true, _) | (false, 6) => tile::<MR>(&t, p.c, &wb),
-                                    (false, 5) => tile::<5>(&t, p.c, &wb),
-                                    (false, 4) => tile::<4>(&t, p.c, &wb),
-                                    (false, 3) => tile::<3>(&t, p.c, &wb),
-                                    (false, 2) => tile::<2>(&t, p.c, &wb),
-                                    _ => tile::<1>(&t, p.c, &wb),
+                                if packed_a {
+                                    tile_rows::<true>(&t, p.c, &wb);
+                                } else {
+                                    tile_rows::<false>(&t, p.c, &wb);
                                 }
                             }
                         }
@@ -152,7 +151,32 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
     });
 }
 
+/// The row tiles `(first row, rows)` of an `mc`-row block: `ceil(mc / MR)` tiles of MR rows,
+/// except that a remainder of 1 or 2 rows is merged with the last full tile and split evenly
+/// (`6 + 2 -> 4 + 4`): a 1- or 2-row tile has too few accumulators to hide the FMA latency.
+pub(super) fn row_tiles(mc: usize) -> impl Iterator<Item = (usize, usize)> {
+    let full = mc / MR;
+    let rest = mc % MR;
+    let rebalance = full > 0 && rest > 0 && rest <= 2;
+    let plain = if rebalance { full - 1 } else { full };
+    let mut sizes = [0; 3];
+    match (rebalance, rest) {
+        (true, _) => sizes[..2].copy_from_slice(&[(MR + rest).div_ceil(2), (MR + rest) / 2]),
+        (false, 0) => {}
+        (false, _) => sizes[0] = rest,
+    }
+    let tail = sizes.into_iter().filter(|&r| r > 0);
+    std::iter::repeat_n(MR, plain)
+        .chain(tail)
+        .scan(0, |start, rows| {
+            let tile = (*start, rows);
+            *start += rows;
+            Some(tile)
+        })
+}
+
 /// One micro-tile: its A and B panels and where it lands in C.
+#[derive(Clone, Copy)]
 struct TileJob {
     kc: usize,
     a: *const f32,
@@ -163,6 +187,34 @@ struct TileJob {
     col0: usize,
     rows: usize,
     cols: usize,
+}
+
+/// [`tile`] with `R = t.rows`; a packed A panel (`PACKED`) gets its strides as constants.
+///
+/// # Safety
+/// As for [`tile`].
+#[inline(always)]
+unsafe fn tile_rows<const PACKED: bool>(t: &TileJob, c: Output, wb: &WriteBack<'_>) {
+    let t = if PACKED {
+        TileJob {
+            a_rs: 1,
+            a_cs: MR,
+            ..*t
+        }
+    } else {
+        *t
+    };
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match t.rows {
+            6 => tile::<6>(&t, c, wb),
+            5 => tile::<5>(&t, c, wb),
+            4 => tile::<4>(&t, c, wb),
+            3 => tile::<3>(&t, c, wb),
+            2 => tile::<2>(&t, c, wb),
+            _ => tile::<1>(&t, c, wb),
+        }
+    }
 }
 
 /// Computes an `R`-row tile and writes its valid part back.

@@ -1,14 +1,16 @@
 //! Packing: copies blocks of `op(A)` and `op(B)` into the contiguous, zero-padded panel layouts
 //! the micro-kernel streams through.
 //!
-//! - A block (`mc x kc`) -> `ceil(mc / MR)` panels; panel `t`: `dst[t*MR*kc + p*MR + i] =
-//!   A[t*MR + i, p]`, rows past `mc` zero.
+//! - A block (`mc x kc`) -> one panel per row tile of [`row_tiles`] (`ceil(mc / MR)` tiles);
+//!   panel `t` starting at row `r_t`: `dst[t*MR*kc + p*MR + i] = A[r_t + i, p]`, rows past the
+//!   tile zero.
 //! - B block (`kc x nc`) -> `ceil(nc / NR)` panels; panel `t`: `dst[t*NR*kc + p*NR + j] =
 //!   B[p, t*NR + j]`, columns past `nc` zero.
 //!
 //! A source whose packed direction is strided (row-major A, transposed B) is read in 8 x 8
 //! tiles that are transposed in registers, so every load and store is a full vector.
 
+use super::driver::row_tiles;
 use super::operand::Operand;
 use super::{MR, NR};
 use crate::simd::{self, LANES};
@@ -19,13 +21,17 @@ use wide::f32x8;
 /// # Safety
 /// `a` must hold at least `mc x kc` elements; `dst.len() >= ceil(mc / MR) * MR * kc`.
 pub(super) unsafe fn pack_a(dst: &mut [f32], a: Operand, mc: usize, kc: usize) {
-    for (t, i0) in (0..mc).step_by(MR).enumerate() {
-        let rows = MR.min(mc - i0);
+    for (t, (i0, rows)) in row_tiles(mc).enumerate() {
         let panel = &mut dst[t * MR * kc..(t + 1) * MR * kc];
         // SAFETY: rows `i0..i0 + rows` and columns `0..kc` lie inside `a`.
         unsafe {
             if a.cs == 1 {
                 pack_transposing::<MR>(panel, a, i0, rows, kc);
+            } else if a.rs == 1 {
+                for (p, out) in panel.chunks_exact_mut(MR).take(kc).enumerate() {
+                    let x = simd::load_partial(a.at(i0, p), rows);
+                    out.copy_from_slice(&x.as_array()[..MR]);
+                }
             } else {
                 pack_gather::<MR>(panel, |i, p| *a.at(i0 + i, p), rows, kc);
             }
