@@ -304,3 +304,41 @@ fn lending_the_batch_equals_copying_it_and_hands_the_buffer_back() {
         }
     }
 }
+
+#[test]
+fn class_labels_as_regression_targets_are_one_hot_rows_or_the_label_itself() {
+    let rows = 4;
+    let x = random(rows * 3, 40);
+    let labels = [2u32, 0, 1, 2];
+    let one_hot: Vec<f32> = labels
+        .iter()
+        .flat_map(|&y| (0..3).map(move |j| (j == y as usize) as u8 as f32))
+        .collect();
+    for loss in [Loss::Mse, Loss::BceWithLogits] {
+        let cfg = config(&[3, 5, 3], Activation::Tanh, loss);
+        let (mut a, mut b) = (Mlp::new(&cfg, 1), Mlp::new(&cfg, 1));
+        let la = a.loss_and_grad(&x, rows, Targets::Classes(&labels), Par::Seq);
+        let lb = b.loss_and_grad(&x, rows, Targets::Values(&one_hot), Par::Seq);
+        assert_eq!(la.to_bits(), lb.to_bits(), "{loss:?}");
+        assert_eq!(a.grads(), b.grads(), "{loss:?}");
+    }
+    let binary = [1u32, 0, 0, 1];
+    let cfg = config(&[3, 1], Activation::Identity, Loss::BceWithLogits);
+    let (mut a, mut b) = (Mlp::new(&cfg, 1), Mlp::new(&cfg, 1));
+    let la = a.loss_and_grad(&x, rows, Targets::Classes(&binary), Par::Seq);
+    let lb = b.loss_and_grad(&x, rows, Targets::Values(&[1.0, 0.0, 0.0, 1.0]), Par::Seq);
+    assert_eq!(la.to_bits(), lb.to_bits());
+}
+
+#[test]
+fn mse_on_class_labels_scores_accuracy_by_argmax() {
+    let mut mlp = Mlp::new(&config(&[2, 2], Activation::Identity, Loss::Mse), 0);
+    // Outputs = inputs (identity weights, zero bias).
+    mlp.params_mut()
+        .copy_from_slice(&[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
+    let x = [0.9, 0.1, 0.2, 0.8, 0.7, 0.3];
+    let (loss, acc) = mlp.evaluate(&x, 3, Targets::Classes(&[0, 1, 1]), Par::Seq);
+    assert_eq!(acc, Some(2.0 / 3.0));
+    // Squared errors against one-hot rows: 0.01+0.01, 0.04+0.04, 0.49+0.49 over 6 outputs.
+    assert!((loss - 1.08 / 6.0).abs() < 1e-6, "{loss}");
+}
