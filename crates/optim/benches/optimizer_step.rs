@@ -4,7 +4,8 @@
 //! Throughput is the bytes a step must move: params read + written, grads read, every state
 //! buffer read + written (`4 * n * (3 + 2 * states)`); Lookahead adds its slow-weight pass
 //! (slow and fast read + written) every k = 5 steps. The copy moves `4 * n` read + `4 * n`
-//! written. Run: `cargo bench -p descent-optim --bench optimizer_step`.
+//! written, as does `scale_copy` (`dst = k * src`, STREAM's scale kernel). Run:
+//! `cargo bench -p descent-optim --bench optimizer_step`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use descent_optim::{Hyper, HyperValue, build_optimizer};
@@ -73,6 +74,17 @@ fn bench(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("copy", size_label), |b| {
             b.iter(|| {
                 dst.copy_from_slice(black_box(&src));
+                black_box(&mut dst);
+            })
+        });
+        // STREAM's "scale" kernel: the same bytes through a plain load/multiply/store loop
+        // (no memcpy tricks such as non-temporal stores), a second, stricter yardstick.
+        group.bench_function(BenchmarkId::new("scale_copy", size_label), |b| {
+            b.iter(|| {
+                let k = black_box(1.0f32);
+                dst.iter_mut()
+                    .zip(black_box(&src))
+                    .for_each(|(d, s)| *d = k * s);
                 black_box(&mut dst);
             })
         });

@@ -28,7 +28,7 @@ pub enum NormType {
 /// `max_norm`; a non-finite norm is returned as is (and, as in PyTorch without
 /// `error_if_nonfinite`, the gradient then becomes non-finite or zero). Sums are accumulated in
 /// f64 per fixed chunk and the chunk sums added in order, so the result does not depend on the
-/// thread count.
+/// thread count. Buffers longer than one chunk (32768) are processed over the current rayon pool.
 pub fn clip_grad_norm(grads: &mut [f32], max_norm: f32, norm_type: NormType) -> f32 {
     let norm = norm(grads, norm_type);
     // Not `f32::min`, which would turn a NaN coefficient into 1; `torch.clamp` keeps the NaN.
@@ -116,6 +116,15 @@ mod tests {
         clip_grad_norm(&mut g, 2.0, NormType::Inf);
         let coef = 2.0f32 / (4.0 + 1e-6);
         assert_eq!(g, [3.0 * coef, -4.0 * coef, 0.0, coef]);
+    }
+
+    #[test]
+    fn a_nan_gradient_gives_a_nan_norm_and_gradient() {
+        for norm_type in [NormType::L1, NormType::L2, NormType::Inf] {
+            let mut g = [1.0, f32::NAN, 2.0];
+            assert!(clip_grad_norm(&mut g, 1.0, norm_type).is_nan());
+            assert!(g.iter().all(|x| x.is_nan()), "{norm_type:?}");
+        }
     }
 
     #[test]

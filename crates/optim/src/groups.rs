@@ -6,7 +6,9 @@ use crate::error::OptimError;
 
 /// A range of the flat parameter buffer updated with `lr * lr_scale` and, when set, its own
 /// weight decay instead of the optimizer's (the usual use: `Some(0.0)` for biases).
-/// Elements outside every group use `lr_scale = 1` and the optimizer's weight decay.
+/// Elements outside every group use `lr_scale = 1` and the optimizer's weight decay. The
+/// weight decay here is the optimizer's own kind (coupled L2, or decoupled for AdamW, Lion and
+/// `decoupled_weight_decay`); the `l1` option applies to every element alike.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParamGroup {
     pub range: Range<usize>,

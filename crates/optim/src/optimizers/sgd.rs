@@ -23,7 +23,7 @@ use crate::error::OptimError;
 use crate::hyper::HyperReader;
 use crate::rule::{Common, Rule, StateLanes};
 
-/// Hyperparameters of [`torch.optim.SGD`]; defaults are PyTorch's.
+/// Hyperparameters of `torch.optim.SGD`; defaults are PyTorch's.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Sgd {
     /// Default 0.

@@ -46,7 +46,7 @@ const CLASS_NAMES: &[&str] = &[
 /// Missing hyperparameters take PyTorch's defaults. Where PyTorch has no default,
 /// `total_steps` (the run's optimizer steps; 0 = unknown) stands in: `T_max` of the cosine and
 /// `total_steps` of OneCycle; OneCycle's `max_lr` defaults to `base_lr`. `warmup` takes
-/// `warmup_steps` [5], `start_factor` [1/3] and `then` ["constant"]; its other keys go to the
+/// `warmup_steps` (default 5), `start_factor` (1/3) and `then` ("constant"); its other keys go to the
 /// `then` schedule, which gets `total_steps - warmup_steps` as its total.
 pub fn build_scheduler(
     kind: &str,

@@ -12,24 +12,24 @@
 //! ```
 //! `best` starts at +inf (min) / -inf (max).
 
-/// The fixed settings of a plateau schedule (PyTorch's defaults in brackets).
+/// The fixed settings of a plateau schedule; defaults are PyTorch's.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PlateauConfig {
-    /// `mode = "max"` [min].
+    /// `mode = "max"`; default min.
     pub maximize: bool,
-    /// `threshold_mode = "rel"` [rel] (else abs).
+    /// `threshold_mode = "rel"` (else abs); default rel.
     pub relative: bool,
-    /// [0.1]
+    /// Default 0.1.
     pub factor: f64,
-    /// [10]
+    /// Default 10.
     pub patience: usize,
-    /// [1e-4]
+    /// Default 1e-4.
     pub threshold: f64,
-    /// [0]
+    /// Default 0.
     pub cooldown: usize,
-    /// [0]
+    /// Default 0.
     pub min_lr: f64,
-    /// [1e-8]
+    /// Default 1e-8.
     pub eps: f64,
 }
 
