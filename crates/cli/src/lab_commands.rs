@@ -90,7 +90,11 @@ pub fn build_info() -> BuildInfo {
 pub fn load_spec(path: Option<&Path>) -> Result<Spec, ExitCode> {
     let parsed = match path {
         Some(p) => Spec::from_file(p),
-        None => parse_spec(SpecSource::from_text("experiments/quickstart.toml (built in)", Path::new("."), QUICKSTART)),
+        None => parse_spec(SpecSource::from_text(
+            "experiments/quickstart.toml (built in)",
+            Path::new("."),
+            QUICKSTART,
+        )),
     };
     parsed.map_err(|e: SpecErrors| {
         eprintln!("{e}");
@@ -114,14 +118,20 @@ fn run(args: RunArgs) -> ExitCode {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let out = args.out.unwrap_or_else(|| Path::new("runs").join(&spec.name));
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("runs").join(&spec.name));
     let trials = expand(&spec);
     println!(
         "{}: {} trials -> {}  (threads {threads}{})",
         spec.name,
         trials.len(),
         out.display(),
-        if shard.count > 1 { format!(", shard {shard}") } else { String::new() }
+        if shard.count > 1 {
+            format!(", shard {shard}")
+        } else {
+            String::new()
+        }
     );
     let opts = RunOptions {
         out: out.clone(),
@@ -155,7 +165,10 @@ fn run(args: RunArgs) -> ExitCode {
         }
     }
     if counts.failed > 0 {
-        eprintln!("{} trial(s) failed: see their result.json (reason)", counts.failed);
+        eprintln!(
+            "{} trial(s) failed: see their result.json (reason)",
+            counts.failed
+        );
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
@@ -197,8 +210,14 @@ fn validate(path: &Path) -> ExitCode {
     };
     let trials = expand(&spec);
     println!("{}: valid", path.display());
-    println!("name: {}  seed: {}  repeats: {}", spec.name, spec.seed, spec.repeats);
-    println!("data: {}", serde_json::to_string(&spec.data).unwrap_or_default());
+    println!(
+        "name: {}  seed: {}  repeats: {}",
+        spec.name, spec.seed, spec.repeats
+    );
+    println!(
+        "data: {}",
+        serde_json::to_string(&spec.data).unwrap_or_default()
+    );
     if let Some(dir) = &spec.data_dir {
         println!("data files: {}", dir.display());
     }
@@ -208,7 +227,14 @@ fn validate(path: &Path) -> ExitCode {
     );
     println!("{} trial(s):", trials.len());
     for t in &trials {
-        println!("  {:>5}  {}  {}  repeat {} seed {}", t.index, t.id, t.group_label(), t.config.repeat, t.config.seed);
+        println!(
+            "  {:>5}  {}  {}  repeat {} seed {}",
+            t.index,
+            t.id,
+            t.group_label(),
+            t.config.repeat,
+            t.config.seed
+        );
     }
     ExitCode::SUCCESS
 }

@@ -38,7 +38,9 @@ pub fn lr_find(args: LrFindArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let out = args.out.unwrap_or_else(|| Path::new("runs").join(&spec.name).join("lr-find"));
+    let out = args
+        .out
+        .unwrap_or_else(|| Path::new("runs").join(&spec.name).join("lr-find"));
     if let Err(e) = write_lr_find(&result, &out) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
@@ -50,16 +52,22 @@ pub fn lr_find(args: LrFindArgs) -> ExitCode {
         result.points.len(),
         format_number(f.min_lr),
         format_number(f.max_lr),
-        result
-            .stopped_at
-            .map_or(String::new(), |s| format!(" (stopped at step {s}: loss blew up)"))
+        result.stopped_at.map_or(String::new(), |s| format!(
+            " (stopped at step {s}: loss blew up)"
+        ))
     );
     match result.steepest_lr {
-        Some(lr) => println!("suggested lr (steepest descent of the smoothed loss): {}", format_number(lr)),
+        Some(lr) => println!(
+            "suggested lr (steepest descent of the smoothed loss): {}",
+            format_number(lr)
+        ),
         None => println!("no suggestion: too few points before the loss blew up; lower min_lr"),
     }
     if let Some(lr) = result.min_loss_lr_div10 {
-        println!("cautious pick (lr at minimum smoothed loss / 10): {}", format_number(lr));
+        println!(
+            "cautious pick (lr at minimum smoothed loss / 10): {}",
+            format_number(lr)
+        );
     }
     println!("wrote {}/lr_find.csv and lr_find.svg/png", out.display());
     ExitCode::SUCCESS

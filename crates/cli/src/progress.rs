@@ -71,7 +71,9 @@ impl Progress for SweepProgress {
     fn begin(&self, to_run: usize, already_finished: usize) {
         self.total.store(to_run, Ordering::Relaxed);
         if already_finished > 0 {
-            println!("resuming: {already_finished} trial(s) already finished are kept, {to_run} to run");
+            println!(
+                "resuming: {already_finished} trial(s) already finished are kept, {to_run} to run"
+            );
         }
         match &self.bar {
             Some(bar) => {
@@ -93,7 +95,12 @@ impl Progress for SweepProgress {
             bar.set_message(self.message());
             bar.inc(1);
             if result.status == Status::Failed {
-                bar.println(format!("trial {} ({}) failed: {}", trial.id, trial.group_label(), result.reason.as_deref().unwrap_or("")));
+                bar.println(format!(
+                    "trial {} ({}) failed: {}",
+                    trial.id,
+                    trial.group_label(),
+                    result.reason.as_deref().unwrap_or("")
+                ));
             }
             return;
         }
@@ -106,7 +113,9 @@ impl Progress for SweepProgress {
         *last = Some(Instant::now());
         let elapsed = self.started.elapsed().as_secs_f64();
         let eta = elapsed / done as f64 * (total - done) as f64;
-        let loss = result.final_train_loss.map_or_else(|| "-".into(), |l| format!("{l:.4e}"));
+        let loss = result
+            .final_train_loss
+            .map_or_else(|| "-".into(), |l| format!("{l:.4e}"));
         println!(
             "[{done}/{total}] {} {} {} loss {loss}  elapsed {elapsed:.1}s  ETA {eta:.1}s  {}",
             trial.id,

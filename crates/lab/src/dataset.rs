@@ -24,23 +24,49 @@ pub fn load_data(spec: &DataSpec, location: Option<&Path>) -> Result<Split, Data
     };
     let file = || location.expect("the spec resolves the data's location");
     let loaded = match &spec.source {
-        DataSource::Linear { samples, test_fraction } => split(descent_data::linear(*samples, seed), *test_fraction),
+        DataSource::Linear {
+            samples,
+            test_fraction,
+        } => split(descent_data::linear(*samples, seed), *test_fraction),
         DataSource::Xor => whole(descent_data::xor()),
-        DataSource::Moons { samples, noise, test_fraction } => {
-            split(descent_data::moons(*samples, *noise as f32, seed), *test_fraction)
-        }
-        DataSource::Spirals { samples, classes, noise, test_fraction } => split(
+        DataSource::Moons {
+            samples,
+            noise,
+            test_fraction,
+        } => split(
+            descent_data::moons(*samples, *noise as f32, seed),
+            *test_fraction,
+        ),
+        DataSource::Spirals {
+            samples,
+            classes,
+            noise,
+            test_fraction,
+        } => split(
             descent_data::spirals(*samples, *classes, *noise as f32, seed),
             *test_fraction,
         ),
-        DataSource::Blobs { samples, classes, dim, std, test_fraction } => split(
+        DataSource::Blobs {
+            samples,
+            classes,
+            dim,
+            std,
+            test_fraction,
+        } => split(
             descent_data::blobs(*samples, *classes, *dim, *std as f32, seed),
             *test_fraction,
         ),
-        DataSource::Mnist | DataSource::FashionMnist | DataSource::Idx => descent_data::load_mnist_dir(file())?,
-        DataSource::Csv { target, classification, test_fraction } => {
-            split(descent_data::load_csv(file(), target, *classification)?, *test_fraction)
+        DataSource::Mnist | DataSource::FashionMnist | DataSource::Idx => {
+            descent_data::load_mnist_dir(file())?
         }
+        DataSource::Csv {
+            target,
+            classification,
+            test_fraction,
+        } => split(
+            descent_data::load_csv(file(), target, *classification)?,
+            *test_fraction,
+        ),
     };
     Ok(Split {
         train: match spec.train_samples {

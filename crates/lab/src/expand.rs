@@ -7,7 +7,9 @@ use descent_rng::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::hash::hex_id;
-use crate::spec::{AxisValues, Budget, DataSpec, ModelSpec, Param, ScheduleSpec, Spec, SweepMethod, TrainSpec};
+use crate::spec::{
+    AxisValues, Budget, DataSpec, ModelSpec, Param, ScheduleSpec, Spec, SweepMethod, TrainSpec,
+};
 
 /// Everything that determines one trial's result. Serialised as `trial.toml`; its canonical
 /// JSON (fields in this order, maps sorted) is what the trial id hashes.
@@ -117,14 +119,17 @@ fn random_points(spec: &Spec, trials: usize) -> Vec<Vec<(String, Param)>> {
                 .iter()
                 .map(|axis| {
                     let value = match &axis.values {
-                        AxisValues::Points(values) => {
-                            values[rng.below(values.len() as u64) as usize].value.clone()
-                        }
+                        AxisValues::Points(values) => values
+                            [rng.below(values.len() as u64) as usize]
+                            .value
+                            .clone(),
                         AxisValues::LogUniform(lo, hi) => {
                             let u = rng.uniform_f64();
                             Param::Number((lo.ln() + u * (hi.ln() - lo.ln())).exp())
                         }
-                        AxisValues::Uniform(lo, hi) => Param::Number(lo + rng.uniform_f64() * (hi - lo)),
+                        AxisValues::Uniform(lo, hi) => {
+                            Param::Number(lo + rng.uniform_f64() * (hi - lo))
+                        }
                     };
                     (axis.key.clone(), value)
                 })
@@ -170,7 +175,10 @@ fn apply(config: &mut TrialConfig, key: &str, value: &Param) {
         "batch_size" => config.batch_size = count(),
         "hidden" => {
             config.model.hidden = match value {
-                Param::List(items) => items.iter().map(|w| w.as_f64().expect("checked width") as usize).collect(),
+                Param::List(items) => items
+                    .iter()
+                    .map(|w| w.as_f64().expect("checked width") as usize)
+                    .collect(),
                 _ => unreachable!("checked list"),
             }
         }
@@ -201,7 +209,11 @@ pub fn total_steps(train: &TrainSpec, batch_size: usize, n_train: usize) -> usiz
     match train.budget {
         Budget::Steps(s) => s,
         Budget::Epochs(e) => {
-            let per_epoch = if batch_size == 0 { 1 } else { n_train.div_ceil(batch_size) };
+            let per_epoch = if batch_size == 0 {
+                1
+            } else {
+                n_train.div_ceil(batch_size)
+            };
             e * per_epoch
         }
     }

@@ -77,7 +77,11 @@ pub fn lr_find(spec: &Spec, optimizer: Option<&str>, par: Par) -> Result<LrFindR
     let setup = train_setup(&config, &train_only, par)?;
     let outcome = train(&setup, &train_only, &mut |_| {}).map_err(|e| e.to_string())?;
     let lrs: Vec<f64> = outcome.rows.iter().map(|r| f64::from(r.lr)).collect();
-    let losses: Vec<f64> = outcome.rows.iter().map(|r| f64::from(r.train_loss)).collect();
+    let losses: Vec<f64> = outcome
+        .rows
+        .iter()
+        .map(|r| f64::from(r.train_loss))
+        .collect();
     let mut result = analyse(&lrs, &losses, f.smoothing, f.stop_factor);
     result.optimizer = config.optimizer;
     Ok(result)
@@ -182,13 +186,19 @@ mod tests {
     fn finds_the_steep_part_of_a_synthetic_loss_curve_and_stops_on_blow_up() {
         // loss falls fastest around lr = 1e-2 (a logistic step in log10 lr), then explodes
         // past lr = 1.
-        let lrs: Vec<f64> = (0..200).map(|k| 1e-5 * 10f64.powf(k as f64 * 6.0 / 199.0)).collect();
+        let lrs: Vec<f64> = (0..200)
+            .map(|k| 1e-5 * 10f64.powf(k as f64 * 6.0 / 199.0))
+            .collect();
         let losses: Vec<f64> = lrs
             .iter()
             .map(|&lr| {
                 let x = lr.log10();
                 let base = 1.0 / (1.0 + (4.0 * (x + 2.0)).exp()) + 0.1;
-                if lr > 1.0 { base * 10f64.powf(3.0 * x) * 50.0 } else { base }
+                if lr > 1.0 {
+                    base * 10f64.powf(3.0 * x) * 50.0
+                } else {
+                    base
+                }
             })
             .collect();
         let r = analyse(&lrs, &losses, 0.9, 4.0);

@@ -93,8 +93,15 @@ pub fn run_sweep(
 ) -> Result<RunCounts, RunError> {
     let data = load_data(&spec.data, spec.data_dir.as_deref()).map_err(RunError::Data)?;
     let dir = RunDir::prepare(&opts.out, &spec.name, &spec.source.text, trials)?;
-    let mine: Vec<&Trial> = trials.iter().filter(|t| opts.shard.contains(t.index)).collect();
-    let pending: Vec<&Trial> = mine.iter().copied().filter(|t| !dir.is_finished(&t.id)).collect();
+    let mine: Vec<&Trial> = trials
+        .iter()
+        .filter(|t| opts.shard.contains(t.index))
+        .collect();
+    let pending: Vec<&Trial> = mine
+        .iter()
+        .copied()
+        .filter(|t| !dir.is_finished(&t.id))
+        .collect();
     let threads = opts.threads.max(1);
     let par = if pending.len() >= threads {
         Par::Seq
@@ -122,25 +129,32 @@ pub fn run_sweep(
         failed: 0,
     });
     pool.install(|| {
-        pending.par_iter().try_for_each(|trial| -> Result<(), StoreError> {
-            dir.reset_trial(&trial.id)?;
-            let (rows, result) = run_trial(trial, &data, par, &provenance);
-            dir.write_trial(trial, &rows, &result)?;
-            {
-                let mut c = counts.lock().expect("counts lock");
-                c.ran += 1;
-                c.diverged += usize::from(result.status == Status::Diverged);
-                c.failed += usize::from(result.status == Status::Failed);
-            }
-            progress.trial_done(trial, &result);
-            Ok(())
-        })
+        pending
+            .par_iter()
+            .try_for_each(|trial| -> Result<(), StoreError> {
+                dir.reset_trial(&trial.id)?;
+                let (rows, result) = run_trial(trial, &data, par, &provenance);
+                dir.write_trial(trial, &rows, &result)?;
+                {
+                    let mut c = counts.lock().expect("counts lock");
+                    c.ran += 1;
+                    c.diverged += usize::from(result.status == Status::Diverged);
+                    c.failed += usize::from(result.status == Status::Failed);
+                }
+                progress.trial_done(trial, &result);
+                Ok(())
+            })
     })?;
     Ok(counts.into_inner().expect("counts lock"))
 }
 
 /// Trains one trial; a setup error or a panic makes a `failed` result, never a crash.
-pub fn run_trial(trial: &Trial, data: &Split, par: Par, provenance: &Provenance) -> (Vec<MetricRow>, TrialResult) {
+pub fn run_trial(
+    trial: &Trial,
+    data: &Split,
+    par: Par,
+    provenance: &Provenance,
+) -> (Vec<MetricRow>, TrialResult) {
     let attempt = catch_unwind(AssertUnwindSafe(|| {
         let setup = train_setup(&trial.config, data, par)?;
         train(&setup, data, &mut |_| {}).map_err(|e| e.to_string())
@@ -172,12 +186,22 @@ pub fn run_trial(trial: &Trial, data: &Split, par: Par, provenance: &Provenance)
         provenance: provenance.clone(),
     };
     match outcome {
-        Err(reason) => (Vec::new(), TrialResult { reason: Some(reason), ..base }),
+        Err(reason) => (
+            Vec::new(),
+            TrialResult {
+                reason: Some(reason),
+                ..base
+            },
+        ),
         Ok(o) => {
             let (status, reason, diverged_at_step) = match &o.status {
                 TrainStatus::Completed => (Status::Ok, None, None),
-                TrainStatus::ReachedTolerance => (Status::Ok, Some("reached tolerance".to_string()), None),
-                TrainStatus::Diverged { step, reason } => (Status::Diverged, Some(reason.clone()), Some(*step)),
+                TrainStatus::ReachedTolerance => {
+                    (Status::Ok, Some("reached tolerance".to_string()), None)
+                }
+                TrainStatus::Diverged { step, reason } => {
+                    (Status::Diverged, Some(reason.clone()), Some(*step))
+                }
             };
             let result = TrialResult {
                 status,

@@ -11,7 +11,8 @@ use crate::train::{self, StopRules, TrainSetup};
 /// the hidden widths to the target width (one output for BCE on two classes).
 pub fn train_setup(config: &TrialConfig, data: &Split, par: Par) -> Result<TrainSetup, String> {
     let model = &config.model;
-    let loss = catalog::loss(&model.loss).ok_or_else(|| format!("unknown loss `{}`", model.loss))?;
+    let loss =
+        catalog::loss(&model.loss).ok_or_else(|| format!("unknown loss `{}`", model.loss))?;
     let outputs = match (&data.train.targets, loss) {
         (Targets::Classes { n_classes: 2, .. }, Loss::BceWithLogits) => 1,
         _ => data.train.target_dim(),
@@ -24,7 +25,8 @@ pub fn train_setup(config: &TrialConfig, data: &Split, par: Par) -> Result<Train
     let schedule = match &config.train.schedule {
         Some(s) => Some((
             s.kind.clone(),
-            catalog::hyper_map(&s.hyper).map_err(|k| format!("schedule hyperparameter `{k}` has no usable value"))?,
+            catalog::hyper_map(&s.hyper)
+                .map_err(|k| format!("schedule hyperparameter `{k}` has no usable value"))?,
         )),
         None => None,
     };

@@ -107,7 +107,10 @@ fn a_sweep_records_every_trial_marks_divergence_and_reports() {
     let counts = run(SPEC, &dir, 2, Shard::ALL).unwrap();
     assert_eq!(counts.ran, 18);
     assert_eq!(counts.failed, 0);
-    assert!(counts.diverged >= 6, "lr 300 diverges for all three optimizers: {counts:?}");
+    assert!(
+        counts.diverged >= 6,
+        "lr 300 diverges for all three optimizers: {counts:?}"
+    );
     let run_dir = RunDir::new(&dir);
     for t in expand(&spec(SPEC)) {
         let r = run_dir.read_result(&t.id).expect("finished");
@@ -128,8 +131,18 @@ fn a_sweep_records_every_trial_marks_divergence_and_reports() {
     assert!(md.contains("| adam |"), "{md}");
     assert!(md.contains("![learning_curves](plots/learning_curves.svg)"));
     let html = fs::read_to_string(&files.html).unwrap();
-    assert!(html.contains("<svg") && !html.contains("src=\""), "HTML inlines its plots");
-    for stem in ["learning_curves", "lr_sensitivity", "heatmap", "test_accuracy", "grad_norms", "schedule"] {
+    assert!(
+        html.contains("<svg") && !html.contains("src=\""),
+        "HTML inlines its plots"
+    );
+    for stem in [
+        "learning_curves",
+        "lr_sensitivity",
+        "heatmap",
+        "test_accuracy",
+        "grad_norms",
+        "schedule",
+    ] {
         let png = fs::read(dir.join("plots").join(format!("{stem}.png"))).unwrap();
         assert_eq!(&png[1..4], b"PNG", "{stem}.png");
         assert!(dir.join("plots").join(format!("{stem}.svg")).is_file());
@@ -206,10 +219,19 @@ fn a_changed_spec_is_refused_on_an_existing_directory() {
     let changed = SPEC.replace("lr = [0.01, 0.3, 300.0]", "lr = [0.01, 0.3]");
     let err = run(&changed, &dir, 2, Shard::ALL).unwrap_err();
     assert!(err.contains("holds results of a different spec"), "{err}");
-    assert!(err.contains("(18 trials") && err.contains("(12 trials"), "{err}");
+    assert!(
+        err.contains("(18 trials") && err.contains("(12 trials"),
+        "{err}"
+    );
     assert!(err.contains("now: lr = [0.01, 0.3]"), "{err}");
     // Comments alone do not count as a change.
-    run(&SPEC.replace("[model]", "# the network\n[model]"), &dir, 2, Shard::parse("1/9").unwrap()).unwrap();
+    run(
+        &SPEC.replace("[model]", "# the network\n[model]"),
+        &dir,
+        2,
+        Shard::parse("1/9").unwrap(),
+    )
+    .unwrap();
     let spec = spec(&changed);
     let trials = expand(&spec);
     assert!(matches!(
@@ -224,8 +246,14 @@ fn a_trial_that_cannot_run_is_recorded_as_failed_not_a_crash() {
     let dir = temp_dir("failed");
     // Cross-entropy on regression targets is rejected by the training loop.
     let text = SPEC
-        .replace("dataset = \"moons\"\nsamples = 80\ntest_fraction = 0.25", "dataset = \"linear\"")
-        .replace("activation = \"relu\"", "activation = \"relu\"\nloss = \"cross_entropy\"");
+        .replace(
+            "dataset = \"moons\"\nsamples = 80\ntest_fraction = 0.25",
+            "dataset = \"linear\"",
+        )
+        .replace(
+            "activation = \"relu\"",
+            "activation = \"relu\"\nloss = \"cross_entropy\"",
+        );
     let counts = run(&text, &dir, 2, Shard::parse("1/6").unwrap()).unwrap();
     assert_eq!((counts.ran, counts.failed), (3, 3));
     let files = build_report(&dir).unwrap();

@@ -35,7 +35,10 @@ fn parse(text: &str) -> Result<Spec, Vec<SpecError>> {
 fn errors(text: &str) -> Vec<String> {
     match parse(text) {
         Ok(_) => panic!("spec unexpectedly valid:\n{text}"),
-        Err(errors) => errors.iter().map(|e| format!("{}: {}", e.location(), e.message)).collect(),
+        Err(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.location(), e.message))
+            .collect(),
     }
 }
 
@@ -87,7 +90,10 @@ fn unknown_optimizer_names_the_closest_one() {
 
 #[test]
 fn non_positive_learning_rates_are_refused_where_written() {
-    let text = VALID.replace("lr = { log_range = [0.001, 0.1], points = 3 }", "lr = [0.1, 0.0, -1e-3]");
+    let text = VALID.replace(
+        "lr = { log_range = [0.001, 0.1], points = 3 }",
+        "lr = [0.1, 0.0, -1e-3]",
+    );
     assert_eq!(
         errors(&text),
         [
@@ -122,7 +128,10 @@ fn empty_sweeps_are_refused() {
 fn type_errors_name_the_expected_and_found_types() {
     let e = one_error(&VALID.replace("steps = 20", "steps = \"20\""));
     assert_eq!(e.location(), "exp/t.toml:15:9");
-    assert_eq!(e.message, "`steps` must be a non-negative integer, found the string \"20\"");
+    assert_eq!(
+        e.message,
+        "`steps` must be a non-negative integer, found the string \"20\""
+    );
 
     let e = one_error(&VALID.replace("hidden = [4]", "hidden = 4"));
     assert_eq!(e.location(), "exp/t.toml:11:10");
@@ -146,7 +155,11 @@ fn toml_syntax_errors_are_located() {
 fn optimizer_hyperparameters_are_checked_by_the_optimizer() {
     let e = one_error(&format!("{VALID}\n[optimizers.adam]\nbeta = [0.9, 0.99]\n"));
     assert_eq!(e.location(), "exp/t.toml:23:8");
-    assert!(e.message.contains("unknown hyperparameter `beta`"), "{}", e.message);
+    assert!(
+        e.message.contains("unknown hyperparameter `beta`"),
+        "{}",
+        e.message
+    );
     assert!(e.message.contains("betas"), "suggests betas: {}", e.message);
 
     // A swept hyperparameter the optimizer rejects points at the offending value.
@@ -157,30 +170,66 @@ fn optimizer_hyperparameters_are_checked_by_the_optimizer() {
 
 #[test]
 fn random_only_distributions_in_a_grid_and_bad_schedules_are_refused() {
-    let e = one_error(&VALID.replace("{ log_range = [0.001, 0.1], points = 3 }", "{ log_uniform = [0.001, 0.1] }"));
+    let e = one_error(&VALID.replace(
+        "{ log_range = [0.001, 0.1], points = 3 }",
+        "{ log_uniform = [0.001, 0.1] }",
+    ));
     assert_eq!(e.location(), "exp/t.toml:20:22");
-    assert!(e.message.contains("needs `method = \"random\"`"), "{}", e.message);
+    assert!(
+        e.message.contains("needs `method = \"random\"`"),
+        "{}",
+        e.message
+    );
 
-    let e = one_error(&VALID.replace("eval_every = 5", "eval_every = 5\nschedule = { kind = \"cosin\" }"));
+    let e = one_error(&VALID.replace(
+        "eval_every = 5",
+        "eval_every = 5\nschedule = { kind = \"cosin\" }",
+    ));
     assert_eq!(e.location(), "exp/t.toml:17:12");
     assert!(e.message.contains("cosin"), "{}", e.message);
 }
 
 #[test]
 fn a_missing_data_folder_lists_every_place_searched_and_how_to_get_the_files() {
-    let text = VALID.replace("dataset = \"linear\"\nsamples = 50", "dataset = \"mnist\"\npath = \"no/such/dir\"");
+    let text = VALID.replace(
+        "dataset = \"linear\"\nsamples = 50",
+        "dataset = \"mnist\"\npath = \"no/such/dir\"",
+    );
     let e = one_error(&text);
     assert_eq!(e.location(), "exp/t.toml:7:8");
-    assert!(e.message.starts_with("MNIST data not found; searched:"), "{}", e.message);
-    assert!(e.message.contains("no/such/dir (no such folder)"), "{}", e.message);
+    assert!(
+        e.message.starts_with("MNIST data not found; searched:"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message.contains("no/such/dir (no such folder)"),
+        "{}",
+        e.message
+    );
     let help = e.help.unwrap();
-    assert!(help.contains("train-images-idx3-ubyte") && help.contains("DESCENT_DATA"), "{help}");
+    assert!(
+        help.contains("train-images-idx3-ubyte") && help.contains("DESCENT_DATA"),
+        "{help}"
+    );
 
     // Without `path`: $DESCENT_DATA/mnist and ./data/mnist are both named.
-    let text = VALID.replace("dataset = \"linear\"\nsamples = 50", "dataset = \"fashion_mnist\"");
+    let text = VALID.replace(
+        "dataset = \"linear\"\nsamples = 50",
+        "dataset = \"fashion_mnist\"",
+    );
     let e = one_error(&text);
     assert_eq!(e.location(), "exp/t.toml:6:11");
-    assert!(e.message.contains(&PathBuf::from("data").join("fashion-mnist").display().to_string()), "{}", e.message);
+    assert!(
+        e.message.contains(
+            &PathBuf::from("data")
+                .join("fashion-mnist")
+                .display()
+                .to_string()
+        ),
+        "{}",
+        e.message
+    );
 }
 
 #[test]

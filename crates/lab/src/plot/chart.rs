@@ -113,8 +113,20 @@ impl Figure for LineChart {
             .build_cartesian_2d(xr, yr)
             .map_err(draw_err)?;
         let (log_x, log_y) = (self.log_x, self.log_y);
-        let fx = move |v: &f64| if log_x { format_tick(10f64.powf(*v)) } else { format_number(*v) };
-        let fy = move |v: &f64| if log_y { format_tick(10f64.powf(*v)) } else { format_number(*v) };
+        let fx = move |v: &f64| {
+            if log_x {
+                format_tick(10f64.powf(*v))
+            } else {
+                format_number(*v)
+            }
+        };
+        let fy = move |v: &f64| {
+            if log_y {
+                format_tick(10f64.powf(*v))
+            } else {
+                format_number(*v)
+            }
+        };
         chart
             .configure_mesh()
             .x_desc(self.x_label.as_str())
@@ -164,10 +176,20 @@ impl Figure for LineChart {
                 .crosses
                 .points
                 .iter()
-                .filter_map(|&(x, y, c)| Some((self.tx(x)?, self.ty(y).unwrap_or(yr_hi).clamp(yr_lo, yr_hi), c)))
+                .filter_map(|&(x, y, c)| {
+                    Some((
+                        self.tx(x)?,
+                        self.ty(y).unwrap_or(yr_hi).clamp(yr_lo, yr_hi),
+                        c,
+                    ))
+                })
                 .collect();
             let drawn = chart
-                .draw_series(crosses.iter().map(|&(x, y, c)| Cross::new((x, y), 6, color(c).stroke_width(2))))
+                .draw_series(
+                    crosses
+                        .iter()
+                        .map(|&(x, y, c)| Cross::new((x, y), 6, color(c).stroke_width(2))),
+                )
                 .map_err(draw_err)?;
             if !self.crosses.label.is_empty() {
                 drawn
@@ -185,7 +207,9 @@ impl Figure for LineChart {
                     )))
                     .map_err(draw_err)?
                     .label(label)
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(1)));
+                    .legend(|(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], BLACK.stroke_width(1))
+                    });
             }
         }
         chart
@@ -244,7 +268,13 @@ mod tests {
 
     #[test]
     fn non_finite_and_non_positive_points_split_log_lines() {
-        let pts = [(1.0, 1.0), (2.0, f64::NAN), (3.0, 2.0), (4.0, -1.0), (5.0, 3.0)];
+        let pts = [
+            (1.0, 1.0),
+            (2.0, f64::NAN),
+            (3.0, 2.0),
+            (4.0, -1.0),
+            (5.0, 3.0),
+        ];
         let segs = segments(&pts, |x| transform(x, false), |y| transform(y, true));
         assert_eq!(segs.len(), 3);
         assert_eq!(segs[1], vec![(3.0, 2f64.log10())]);

@@ -23,7 +23,12 @@ pub trait Figure {
 
 /// Draws `figure` at `size` pixels to `<dir>/<stem>.svg` and `<dir>/<stem>.png`; returns the
 /// SVG text (for inlining into HTML).
-pub fn save_figure(figure: &impl Figure, dir: &Path, stem: &str, size: (u32, u32)) -> Result<String, String> {
+pub fn save_figure(
+    figure: &impl Figure,
+    dir: &Path,
+    stem: &str,
+    size: (u32, u32),
+) -> Result<String, String> {
     ensure_font();
     std::fs::create_dir_all(dir).map_err(draw_err)?;
     let mut svg = String::new();
@@ -33,15 +38,22 @@ pub fn save_figure(figure: &impl Figure, dir: &Path, stem: &str, size: (u32, u32
         figure.draw(&area)?;
         area.present().map_err(draw_err)?;
     }
-    crate::store::write_atomic(&dir.join(format!("{stem}.svg")), svg.as_bytes()).map_err(draw_err)?;
-    let temp = dir.join(format!("{}{stem}-{}.png", crate::store::TEMP_PREFIX, std::process::id()));
+    crate::store::write_atomic(&dir.join(format!("{stem}.svg")), svg.as_bytes())
+        .map_err(draw_err)?;
+    let temp = dir.join(format!(
+        "{}{stem}-{}.png",
+        crate::store::TEMP_PREFIX,
+        std::process::id()
+    ));
     {
         let area = BitMapBackend::new(&temp, size).into_drawing_area();
         area.fill(&WHITE).map_err(draw_err)?;
         figure.draw(&area)?;
         area.present().map_err(draw_err)?;
     }
-    File::open(&temp).and_then(|f| f.sync_all()).map_err(draw_err)?;
+    File::open(&temp)
+        .and_then(|f| f.sync_all())
+        .map_err(draw_err)?;
     std::fs::rename(&temp, dir.join(format!("{stem}.png"))).map_err(draw_err)?;
     Ok(svg)
 }

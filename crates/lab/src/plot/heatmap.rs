@@ -27,19 +27,30 @@ pub struct Heatmap {
 impl Heatmap {
     /// Position of `v` in the colour range, 0 = worst, 1 = best.
     fn shade(&self, v: f64, lo: f64, hi: f64) -> f64 {
-        let t = if hi > lo { (self.key(v) - lo) / (hi - lo) } else { 0.5 };
+        let t = if hi > lo {
+            (self.key(v) - lo) / (hi - lo)
+        } else {
+            0.5
+        };
         if self.lower_is_better { 1.0 - t } else { t }
     }
 
     fn key(&self, v: f64) -> f64 {
-        if self.log_color { v.max(1e-30).log10() } else { v }
+        if self.log_color {
+            v.max(1e-30).log10()
+        } else {
+            v
+        }
     }
 }
 
 impl Figure for Heatmap {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult {
         // `(0..n - 1).into_segmented()` has the n segments [0,1), ..., [n-1, n).
-        let (nx, ny) = (self.columns.len().max(1) as i32, self.rows.len().max(1) as i32);
+        let (nx, ny) = (
+            self.columns.len().max(1) as i32,
+            self.rows.len().max(1) as i32,
+        );
         let keys: Vec<f64> = self
             .values
             .iter()

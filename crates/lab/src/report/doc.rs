@@ -8,7 +8,11 @@ pub enum Block {
     /// A header row and body rows.
     Table(Vec<String>, Vec<Vec<String>>),
     /// A plot: Markdown links `plots/<stem>.svg`, HTML inlines the SVG text.
-    Figure { stem: String, caption: String, svg: String },
+    Figure {
+        stem: String,
+        caption: String,
+        svg: String,
+    },
     /// Preformatted text (e.g. the spec) with its language for Markdown fences.
     Code(String, String),
     /// `key: value` lines.
@@ -24,17 +28,25 @@ pub fn to_markdown(title: &str, blocks: &[Block]) -> String {
             Block::Paragraph(p) => out.push_str(&format!("{p}\n\n")),
             Block::Table(header, rows) => {
                 let cell = |s: &String| s.replace('|', "\\|");
-                out.push_str(&format!("| {} |\n", header.iter().map(cell).collect::<Vec<_>>().join(" | ")));
+                out.push_str(&format!(
+                    "| {} |\n",
+                    header.iter().map(cell).collect::<Vec<_>>().join(" | ")
+                ));
                 out.push_str(&format!("|{}\n", "---|".repeat(header.len())));
                 for row in rows {
-                    out.push_str(&format!("| {} |\n", row.iter().map(cell).collect::<Vec<_>>().join(" | ")));
+                    out.push_str(&format!(
+                        "| {} |\n",
+                        row.iter().map(cell).collect::<Vec<_>>().join(" | ")
+                    ));
                 }
                 out.push('\n');
             }
             Block::Figure { stem, caption, .. } => {
                 out.push_str(&format!("![{stem}](plots/{stem}.svg)\n\n*{caption}*\n\n"));
             }
-            Block::Code(lang, text) => out.push_str(&format!("```{lang}\n{}\n```\n\n", text.trim_end())),
+            Block::Code(lang, text) => {
+                out.push_str(&format!("```{lang}\n{}\n```\n\n", text.trim_end()))
+            }
             Block::List(items) => {
                 for (k, v) in items {
                     out.push_str(&format!("- **{k}**: {v}\n"));
@@ -47,7 +59,10 @@ pub fn to_markdown(title: &str, blocks: &[Block]) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Renders `blocks` as one HTML file with no external references.
@@ -82,7 +97,10 @@ pub fn to_html(title: &str, blocks: &[Block]) -> String {
             }
             Block::Figure { caption, svg, .. } => {
                 let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
-                out.push_str(&format!("<figure>{svg}<figcaption>{}</figcaption></figure>\n", escape(caption)));
+                out.push_str(&format!(
+                    "<figure>{svg}<figcaption>{}</figcaption></figure>\n",
+                    escape(caption)
+                ));
             }
             Block::Code(_, text) => out.push_str(&format!("<pre>{}</pre>\n", escape(text))),
             Block::List(items) => {
@@ -105,7 +123,10 @@ mod tests {
     #[test]
     fn markdown_and_html_carry_the_same_table_and_escape_html() {
         let blocks = [
-            Block::Table(vec!["a".into(), "b".into()], vec![vec!["1".into(), "<x>".into()]]),
+            Block::Table(
+                vec!["a".into(), "b".into()],
+                vec![vec!["1".into(), "<x>".into()]],
+            ),
             Block::Figure {
                 stem: "p".into(),
                 caption: "cap".into(),

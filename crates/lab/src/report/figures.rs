@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::load::StoredRun;
 use super::stats::OptimizerStats;
-use crate::plot::{ChartGrid, Crosses, Figure, Heatmap, LineChart, Series, format_number, save_figure};
+use crate::plot::{
+    ChartGrid, Crosses, Figure, Heatmap, LineChart, Series, format_number, save_figure,
+};
 use crate::store::Status;
 use crate::train::MetricRow;
 
@@ -22,7 +24,11 @@ pub struct FigureFile {
 const MAX_HEATMAP_COLUMNS: usize = 16;
 
 /// Draws every plot the run supports into `plots_dir`.
-pub fn draw_figures(run: &StoredRun, stats: &[OptimizerStats], plots_dir: &Path) -> Result<Vec<FigureFile>, String> {
+pub fn draw_figures(
+    run: &StoredRun,
+    stats: &[OptimizerStats],
+    plots_dir: &Path,
+) -> Result<Vec<FigureFile>, String> {
     let best: Vec<(usize, &OptimizerStats, Vec<Vec<MetricRow>>)> = stats
         .iter()
         .enumerate()
@@ -31,7 +37,11 @@ pub fn draw_figures(run: &StoredRun, stats: &[OptimizerStats], plots_dir: &Path)
             let rows: Vec<Vec<MetricRow>> = config
                 .trials
                 .iter()
-                .filter(|&&i| run.results[i].as_ref().is_some_and(|r| r.status == Status::Ok))
+                .filter(|&&i| {
+                    run.results[i]
+                        .as_ref()
+                        .is_some_and(|r| r.status == Status::Ok)
+                })
                 .map(|&i| run.metrics(i))
                 .filter(|rows| !rows.is_empty())
                 .collect();
@@ -40,7 +50,12 @@ pub fn draw_figures(run: &StoredRun, stats: &[OptimizerStats], plots_dir: &Path)
         .collect();
     let seeds = run.spec.repeats;
     let mut out = Vec::new();
-    let mut save = |stem: &str, title: &str, caption: String, fig: &dyn DynFigure, size: (u32, u32)| -> Result<(), String> {
+    let mut save = |stem: &str,
+                    title: &str,
+                    caption: String,
+                    fig: &dyn DynFigure,
+                    size: (u32, u32)|
+     -> Result<(), String> {
         let svg = fig.save(plots_dir, stem, size)?;
         out.push(FigureFile {
             stem: stem.into(),
@@ -51,14 +66,35 @@ pub fn draw_figures(run: &StoredRun, stats: &[OptimizerStats], plots_dir: &Path)
         Ok(())
     };
     if !best.is_empty() {
-        let chart = curves(&best, "Learning curves: best lr per optimizer", "train loss", true, |r| Some(r.train_loss));
+        let chart = curves(
+            &best,
+            "Learning curves: best lr per optimizer",
+            "train loss",
+            true,
+            |r| Some(r.train_loss),
+        );
         let caption = format!(
             "Train loss against step for each optimizer at its best configuration; line = mean over {seeds} seed(s), band = min to max."
         );
-        save("learning_curves", "Learning curves", caption, &chart, (1000, 620))?;
+        save(
+            "learning_curves",
+            "Learning curves",
+            caption,
+            &chart,
+            (1000, 620),
+        )?;
     }
-    if best.iter().any(|(_, _, rows)| rows.iter().flatten().any(|r| r.test_accuracy.is_some())) {
-        let chart = curves(&best, "Test accuracy: best lr per optimizer", "test accuracy", false, |r| r.test_accuracy);
+    if best
+        .iter()
+        .any(|(_, _, rows)| rows.iter().flatten().any(|r| r.test_accuracy.is_some()))
+    {
+        let chart = curves(
+            &best,
+            "Test accuracy: best lr per optimizer",
+            "test accuracy",
+            false,
+            |r| r.test_accuracy,
+        );
         save(
             "test_accuracy",
             "Test accuracy",
@@ -142,7 +178,10 @@ fn curves(
                     by_step.entry(row.step).or_default().push(f64::from(v));
                 }
             }
-            let points = by_step.iter().map(|(&s, v)| (s as f64, v.iter().sum::<f64>() / v.len() as f64)).collect();
+            let points = by_step
+                .iter()
+                .map(|(&s, v)| (s as f64, v.iter().sum::<f64>() / v.len() as f64))
+                .collect();
             let band = if seeds.len() > 1 {
                 by_step
                     .iter()
@@ -175,7 +214,10 @@ fn curves(
 }
 
 fn distinct_lrs(stats: &[OptimizerStats]) -> Vec<f64> {
-    let mut lrs: Vec<f64> = stats.iter().flat_map(|o| o.configs.iter().map(|c| c.lr)).collect();
+    let mut lrs: Vec<f64> = stats
+        .iter()
+        .flat_map(|o| o.configs.iter().map(|c| c.lr))
+        .collect();
     lrs.sort_by(f64::total_cmp);
     lrs.dedup();
     lrs
@@ -193,7 +235,12 @@ fn loss_at(o: &OptimizerStats, lr: f64) -> Result<f64, String> {
         .filter_map(|c| c.mean_loss())
         .min_by(f64::total_cmp)
         .ok_or_else(|| {
-            if at.iter().any(|c| c.diverged > 0) { "diverged" } else { "n/a" }.to_string()
+            if at.iter().any(|c| c.diverged > 0) {
+                "diverged"
+            } else {
+                "n/a"
+            }
+            .to_string()
         })
 }
 
@@ -209,14 +256,20 @@ fn sensitivity(stats: &[OptimizerStats], run: &StoredRun) -> LineChart {
         .map(|(color, o)| {
             for c in &o.configs {
                 for &i in &c.trials {
-                    if run.results[i].as_ref().is_some_and(|r| r.status == Status::Diverged) {
+                    if run.results[i]
+                        .as_ref()
+                        .is_some_and(|r| r.status == Status::Diverged)
+                    {
                         crosses.points.push((c.lr, f64::NAN, color));
                     }
                 }
             }
             Series {
                 label: o.optimizer.clone(),
-                points: lrs.iter().filter_map(|&lr| loss_at(o, lr).ok().map(|l| (lr, l))).collect(),
+                points: lrs
+                    .iter()
+                    .filter_map(|&lr| loss_at(o, lr).ok().map(|l| (lr, l)))
+                    .collect(),
                 dots: true,
                 color,
                 ..Series::default()
@@ -242,13 +295,19 @@ fn heatmap(stats: &[OptimizerStats], lrs: &[f64]) -> Heatmap {
         y_label: "optimizer".into(),
         columns: lrs.iter().map(|&lr| format_number(lr)).collect(),
         rows: stats.iter().map(|o| o.optimizer.clone()).collect(),
-        values: stats.iter().map(|o| lrs.iter().map(|&lr| loss_at(o, lr)).collect()).collect(),
+        values: stats
+            .iter()
+            .map(|o| lrs.iter().map(|&lr| loss_at(o, lr)).collect())
+            .collect(),
         log_color: true,
         lower_is_better: true,
     }
 }
 
-fn grad_norms(best: &[(usize, &OptimizerStats, Vec<Vec<MetricRow>>)], run: &StoredRun) -> ChartGrid {
+fn grad_norms(
+    best: &[(usize, &OptimizerStats, Vec<Vec<MetricRow>>)],
+    run: &StoredRun,
+) -> ChartGrid {
     let charts = best
         .iter()
         .map(|(_, o, seeds)| {
@@ -261,8 +320,14 @@ fn grad_norms(best: &[(usize, &OptimizerStats, Vec<Vec<MetricRow>>)], run: &Stor
             let n_layers = rows.first().map_or(0, |r| r.layer_grad_norms.len());
             let series = (0..n_layers)
                 .map(|k| Series {
-                    label: names.get(k).cloned().unwrap_or_else(|| format!("block {k}")),
-                    points: rows.iter().map(|r| (r.step as f64, f64::from(r.layer_grad_norms[k]))).collect(),
+                    label: names
+                        .get(k)
+                        .cloned()
+                        .unwrap_or_else(|| format!("block {k}")),
+                    points: rows
+                        .iter()
+                        .map(|r| (r.step as f64, f64::from(r.layer_grad_norms[k])))
+                        .collect(),
                     color: k,
                     ..Series::default()
                 })
@@ -290,7 +355,10 @@ fn schedule(best: &[(usize, &OptimizerStats, Vec<Vec<MetricRow>>)]) -> LineChart
             .iter()
             .map(|(color, o, seeds)| Series {
                 label: legend(o),
-                points: seeds[0].iter().map(|r| (r.step as f64, f64::from(r.lr))).collect(),
+                points: seeds[0]
+                    .iter()
+                    .map(|r| (r.step as f64, f64::from(r.lr)))
+                    .collect(),
                 color: *color,
                 ..Series::default()
             })

@@ -45,7 +45,13 @@ impl StoredRun {
         let run = RunDir::new(dir);
         let spec_path = run.spec_path();
         let source = SpecSource::from_file(&spec_path)
-            .map_err(|e| ReportError::Io(format!("{}: {e} (is {} a run directory?)", spec_path.display(), dir.display())))?
+            .map_err(|e| {
+                ReportError::Io(format!(
+                    "{}: {e} (is {} a run directory?)",
+                    spec_path.display(),
+                    dir.display()
+                ))
+            })?
             .without_data_check();
         let spec = parse_spec(source).map_err(ReportError::Spec)?;
         let trials = expand(&spec);

@@ -35,7 +35,11 @@ pub fn build_report(dir: &Path) -> Result<ReportFiles, ReportError> {
         let p = p.to_path_buf();
         move |e: std::io::Error| ReportError::Io(format!("{}: {e}", p.display()))
     };
-    let pairs: Vec<_> = run.trials.iter().zip(run.results.iter().map(Option::as_ref)).collect();
+    let pairs: Vec<_> = run
+        .trials
+        .iter()
+        .zip(run.results.iter().map(Option::as_ref))
+        .collect();
     let summary = dir.join("summary.csv");
     write_atomic(&summary, summary_csv(&pairs).as_bytes()).map_err(io(&summary))?;
     let stats = optimizer_stats(&run);
@@ -51,7 +55,10 @@ pub fn build_report(dir: &Path) -> Result<ReportFiles, ReportError> {
         summary,
         markdown,
         html,
-        plots: figures.iter().map(|f| plots_dir.join(format!("{}.svg", f.stem))).collect(),
+        plots: figures
+            .iter()
+            .map(|f| plots_dir.join(format!("{}.svg", f.stem)))
+            .collect(),
         finished: run.finished(),
         total: run.trials.len(),
     })
@@ -72,10 +79,14 @@ fn report_blocks(run: &StoredRun, stats: &[OptimizerStats], figures: &[FigureFil
     ))];
     blocks.push(Block::Heading("Optimizers".into()));
     let target = spec.train.target_loss;
-    let header = [
+    let others = stats
+        .iter()
+        .flat_map(|o| &o.configs)
+        .any(|c| !c.others.is_empty());
+    let mut header = vec![
         "optimizer",
-        "best config",
         "best lr",
+        "with",
         "final loss (mean ± std)",
         "best test acc",
         match target {
@@ -87,31 +98,56 @@ fn report_blocks(run: &StoredRun, stats: &[OptimizerStats], figures: &[FigureFil
         "trials",
         "wall time (s)",
     ];
+    if !others {
+        header.remove(2);
+    }
     let rows = stats
         .iter()
         .map(|o| {
             let best = o.best_config();
-            vec![
+            let mut row = vec![
                 o.optimizer.clone(),
-                best.map_or_else(|| "all diverged or failed".into(), |c| c.label.clone()),
-                best.map_or_else(|| "-".into(), |c| format_number(c.lr)),
+                best.map_or_else(
+                    || "none: all diverged or failed".into(),
+                    |c| format_number(c.lr),
+                ),
+                best.map_or_else(|| "-".into(), |c| c.others.clone()),
                 best.map_or_else(
                     || "-".into(),
-                    |c| format!("{} ± {}", opt_number(c.mean_loss()), opt_number(c.std_loss())),
+                    |c| {
+                        format!(
+                            "{} ± {}",
+                            opt_number(c.mean_loss()),
+                            opt_number(c.std_loss())
+                        )
+                    },
                 ),
-                best.and_then(|c| c.test_accuracy).map_or_else(|| "-".into(), |a| format!("{:.2}%", 100.0 * a)),
+                best.and_then(|c| c.test_accuracy)
+                    .map_or_else(|| "-".into(), |a| format!("{:.2}%", 100.0 * a)),
                 match (target, best) {
-                    (Some(_), Some(c)) => format!("{} ({}/{})", opt_number(c.steps_to_target), c.reached_target, c.trials.len()),
+                    (Some(_), Some(c)) => format!(
+                        "{} ({}/{})",
+                        opt_number(c.steps_to_target),
+                        c.reached_target,
+                        c.trials.len()
+                    ),
                     _ => "-".into(),
                 },
                 o.diverged.to_string(),
                 o.failed.to_string(),
                 o.trials.to_string(),
                 format!("{:.2}", o.wall_s),
-            ]
+            ];
+            if !others {
+                row.remove(2);
+            }
+            row
         })
         .collect();
-    blocks.push(Block::Table(header.iter().map(|s| s.to_string()).collect(), rows));
+    blocks.push(Block::Table(
+        header.iter().map(|s| s.to_string()).collect(),
+        rows,
+    ));
     if let Some(t) = target {
         blocks.push(Block::Paragraph(format!("Target train loss: {t}.")));
     }
@@ -121,13 +157,22 @@ fn report_blocks(run: &StoredRun, stats: &[OptimizerStats], figures: &[FigureFil
         .zip(&run.results)
         .filter_map(|(t, r)| {
             let r = r.as_ref()?;
-            (r.status == Status::Failed).then(|| vec![t.id.clone(), t.group_label(), r.reason.clone().unwrap_or_default()])
+            (r.status == Status::Failed).then(|| {
+                vec![
+                    t.id.clone(),
+                    t.group_label(),
+                    r.reason.clone().unwrap_or_default(),
+                ]
+            })
         })
         .take(20)
         .collect();
     if !failures.is_empty() {
         blocks.push(Block::Heading("Failed trials".into()));
-        blocks.push(Block::Table(vec!["id".into(), "config".into(), "reason".into()], failures));
+        blocks.push(Block::Table(
+            vec!["id".into(), "config".into(), "reason".into()],
+            failures,
+        ));
     }
     blocks.push(Block::Heading("Plots".into()));
     for f in figures {
@@ -149,14 +194,32 @@ fn provenance(run: &StoredRun) -> Vec<(String, String)> {
     let results: Vec<_> = run.results.iter().flatten().collect();
     let distinct = |f: &dyn Fn(&crate::store::Provenance) -> String| {
         let set: BTreeSet<String> = results.iter().map(|r| f(&r.provenance)).collect();
-        if set.is_empty() { "-".to_string() } else { set.into_iter().collect::<Vec<_>>().join("; ") }
+        if set.is_empty() {
+            "-".to_string()
+        } else {
+            set.into_iter().collect::<Vec<_>>().join("; ")
+        }
     };
     let total_wall: f64 = results.iter().map(|r| r.wall_s).sum();
     vec![
-        ("machines".into(), distinct(&|p| format!("{} ({}, {} logical CPUs)", p.hostname, p.cpu, p.logical_cpus))),
+        (
+            "machines".into(),
+            distinct(&|p| {
+                format!(
+                    "{} ({}, {} logical CPUs)",
+                    p.hostname, p.cpu, p.logical_cpus
+                )
+            }),
+        ),
         ("threads".into(), distinct(&|p| p.threads.to_string())),
-        ("descent version".into(), distinct(&|p| p.descent_version.clone())),
+        (
+            "descent version".into(),
+            distinct(&|p| p.descent_version.clone()),
+        ),
         ("git commit".into(), distinct(&|p| p.git_commit.clone())),
-        ("summed trial wall time".into(), format!("{total_wall:.2} s")),
+        (
+            "summed trial wall time".into(),
+            format!("{total_wall:.2} s"),
+        ),
     ]
 }

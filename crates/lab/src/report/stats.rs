@@ -12,6 +12,8 @@ pub struct ConfigStats {
     pub label: String,
     pub optimizer: String,
     pub lr: f64,
+    /// The swept values other than optimizer and lr (`batch_size=32 hidden=[64]`), or "".
+    pub others: String,
     /// Indices of its trials (finished or not).
     pub trials: Vec<usize>,
     /// Final train losses of the seeds that finished ok.
@@ -40,7 +42,13 @@ impl ConfigStats {
         Some(if n < 2 {
             0.0
         } else {
-            (self.final_losses.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+            (self
+                .final_losses
+                .iter()
+                .map(|x| (x - m).powi(2))
+                .sum::<f64>()
+                / (n - 1) as f64)
+                .sqrt()
         })
     }
 
@@ -88,6 +96,13 @@ pub fn optimizer_stats(run: &StoredRun) -> Vec<OptimizerStats> {
                 label,
                 optimizer: trial.config.optimizer.clone(),
                 lr: trial.config.lr,
+                others: trial
+                    .swept
+                    .iter()
+                    .filter(|(k, _)| k != "optimizer" && k != "lr")
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 trials: Vec::new(),
                 final_losses: Vec::new(),
                 diverged: 0,
@@ -107,7 +122,9 @@ pub fn optimizer_stats(run: &StoredRun) -> Vec<OptimizerStats> {
             Some(r) => {
                 config.wall_s += r.wall_s;
                 match r.status {
-                    Status::Ok => config.final_losses.extend(r.final_train_loss.map(f64::from)),
+                    Status::Ok => config
+                        .final_losses
+                        .extend(r.final_train_loss.map(f64::from)),
                     Status::Diverged => config.diverged += 1,
                     Status::Failed => config.failed += 1,
                 }
@@ -115,10 +132,20 @@ pub fn optimizer_stats(run: &StoredRun) -> Vec<OptimizerStats> {
         }
     }
     for config in &mut configs {
-        let results: Vec<_> = config.trials.iter().filter_map(|&i| run.results[i].as_ref()).collect();
-        let accs: Vec<f64> = results.iter().filter_map(|r| r.best_test_accuracy.map(f64::from)).collect();
+        let results: Vec<_> = config
+            .trials
+            .iter()
+            .filter_map(|&i| run.results[i].as_ref())
+            .collect();
+        let accs: Vec<f64> = results
+            .iter()
+            .filter_map(|r| r.best_test_accuracy.map(f64::from))
+            .collect();
         config.test_accuracy = mean(&accs);
-        let steps: Vec<f64> = results.iter().filter_map(|r| r.steps_to_target.map(|s| s as f64)).collect();
+        let steps: Vec<f64> = results
+            .iter()
+            .filter_map(|r| r.steps_to_target.map(|s| s as f64))
+            .collect();
         config.reached_target = steps.len();
         config.steps_to_target = mean(&steps);
     }

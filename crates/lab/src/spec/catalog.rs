@@ -79,7 +79,9 @@ pub fn hyper_value(p: &Param) -> Option<HyperValue> {
         Param::Bool(b) => HyperValue::Bool(*b),
         Param::Int(_) | Param::Number(_) => HyperValue::Number(p.as_f64()?),
         Param::Text(s) => HyperValue::Text(s.clone()),
-        Param::List(items) => HyperValue::List(items.iter().map(Param::as_f64).collect::<Option<_>>()?),
+        Param::List(items) => {
+            HyperValue::List(items.iter().map(Param::as_f64).collect::<Option<_>>()?)
+        }
         Param::Table(_) => return None,
     })
 }
@@ -91,7 +93,11 @@ pub fn hyper_map<'a>(
 ) -> Result<descent_optim::Hyper, String> {
     params
         .into_iter()
-        .map(|(k, v)| hyper_value(v).map(|h| (k.clone(), h)).ok_or_else(|| k.clone()))
+        .map(|(k, v)| {
+            hyper_value(v)
+                .map(|h| (k.clone(), h))
+                .ok_or_else(|| k.clone())
+        })
         .collect()
 }
 

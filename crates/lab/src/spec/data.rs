@@ -8,7 +8,15 @@ use super::types::{DataSource, DataSpec};
 
 /// The names `dataset` accepts.
 pub const DATASET_NAMES: &[&str] = &[
-    "linear", "xor", "moons", "spirals", "blobs", "mnist", "fashion_mnist", "idx", "csv",
+    "linear",
+    "xor",
+    "moons",
+    "spirals",
+    "blobs",
+    "mnist",
+    "fashion_mnist",
+    "idx",
+    "csv",
 ];
 
 /// The four files of an MNIST-format folder (each may also end in `.gz`).
@@ -41,7 +49,11 @@ pub(crate) fn read_data(
     let test_samples = t.positive_count(d, "test_samples").map(|n| n.value);
     let Some(dataset) = dataset else {
         if !d.has_errors() {
-            t.missing(d, "dataset", &format!("one of: {}", DATASET_NAMES.join(", ")));
+            t.missing(
+                d,
+                "dataset",
+                &format!("one of: {}", DATASET_NAMES.join(", ")),
+            );
         }
         t.take_rest();
         return None;
@@ -153,7 +165,13 @@ fn locate(
         "csv" => (None, "CSV"),
         _ => {
             if let Some(p) = path {
-                d.error(p.span.clone(), format!("dataset `{}` is generated and takes no `path`", dataset.value));
+                d.error(
+                    p.span.clone(),
+                    format!(
+                        "dataset `{}` is generated and takes no `path`",
+                        dataset.value
+                    ),
+                );
             }
             return None;
         }
@@ -167,7 +185,10 @@ fn locate(
         }
         None => {
             let Some(sub) = default_subdir else {
-                d.error(dataset.span.clone(), format!("dataset `{}` needs `path`", dataset.value));
+                d.error(
+                    dataset.span.clone(),
+                    format!("dataset `{}` needs `path`", dataset.value),
+                );
                 return None;
             };
             if let Some(root) = descent_data::data_root() {

@@ -65,7 +65,11 @@ impl fmt::Display for SpecErrors {
             writeln!(f, "{e}")?;
         }
         let n = self.0.len();
-        write!(f, "{n} error{} in the spec: nothing was run", if n == 1 { "" } else { "s" })
+        write!(
+            f,
+            "{n} error{} in the spec: nothing was run",
+            if n == 1 { "" } else { "s" }
+        )
     }
 }
 

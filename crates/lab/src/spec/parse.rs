@@ -13,9 +13,7 @@ use super::reader::{Located, TableReader};
 use super::source::SpecSource;
 use super::sweep::read_sweep;
 use super::tree::{Node, NodeValue, parse_document};
-use super::types::{
-    AxisValues, Budget, LrFindSpec, ModelSpec, ScheduleSpec, Spec, TrainSpec,
-};
+use super::types::{AxisValues, Budget, LrFindSpec, ModelSpec, ScheduleSpec, Spec, TrainSpec};
 
 /// Reads and checks a spec; every mistake found is returned, each with file:line:column.
 pub fn parse_spec(source: SpecSource) -> Result<Spec, SpecErrors> {
@@ -54,7 +52,8 @@ fn read_root(d: &mut Diagnostics, root: &Node) -> Option<Spec> {
     };
     let sweep = section(d, &mut t, "sweep").and_then(|s| read_sweep(d, s));
     let optimizers = optional_section(d, &mut t, "optimizers").map(|s| read_optimizers(d, s));
-    let lr_find = optional_section(d, &mut t, "lr_find").map_or_else(default_lr_find, |s| read_lr_find(d, s));
+    let lr_find =
+        optional_section(d, &mut t, "lr_find").map_or_else(default_lr_find, |s| read_lr_find(d, s));
     t.finish(d);
     let (data, model, train, sweep) = (data?, model?, train?, sweep?);
     let optimizers = optimizers.unwrap_or_default();
@@ -71,7 +70,10 @@ fn read_root(d: &mut Diagnostics, root: &Node) -> Option<Spec> {
         train,
         batch_size: data.batch_size,
         sweep,
-        optimizers: optimizers.into_iter().map(|(k, v)| (k, v.into_iter().map(|(k, p)| (k, p.value)).collect())).collect(),
+        optimizers: optimizers
+            .into_iter()
+            .map(|(k, v)| (k, v.into_iter().map(|(k, p)| (k, p.value)).collect()))
+            .collect(),
         lr_find,
         source: source.clone(),
     })
@@ -100,10 +102,18 @@ fn check_name(d: &mut Diagnostics, name: &Located<String>) {
 }
 
 /// A required sub-table.
-fn section<'t>(d: &mut Diagnostics, t: &mut TableReader<'t>, key: &'static str) -> Option<TableReader<'t>> {
+fn section<'t>(
+    d: &mut Diagnostics,
+    t: &mut TableReader<'t>,
+    key: &'static str,
+) -> Option<TableReader<'t>> {
     let section = optional_section(d, t, key);
     if section.is_none() && !t_has(t, key) {
-        t.missing(d, &format!("[{key}]"), &format!("add a [{key}] section (see experiments/README.md)"));
+        t.missing(
+            d,
+            &format!("[{key}]"),
+            &format!("add a [{key}] section (see experiments/README.md)"),
+        );
     }
     section
 }
@@ -135,7 +145,12 @@ fn read_model(d: &mut Diagnostics, mut t: TableReader, classes: bool) -> ModelSp
                 })
                 .collect(),
             _ => {
-                super::reader::type_error(d, node, "hidden", "an array of layer widths, e.g. [64, 32]");
+                super::reader::type_error(
+                    d,
+                    node,
+                    "hidden",
+                    "an array of layer widths, e.g. [64, 32]",
+                );
                 Vec::new()
             }
         },
@@ -168,7 +183,10 @@ fn read_train(d: &mut Diagnostics, mut t: TableReader) -> Option<(TrainSpec, Ran
         (Some(e), None) => Some(Budget::Epochs(e.value)),
         (None, Some(s)) => Some(Budget::Steps(s.value)),
         (Some(_), Some(s)) => {
-            d.error(s.span, "give either `epochs` or `steps` in [train], not both");
+            d.error(
+                s.span,
+                "give either `epochs` or `steps` in [train], not both",
+            );
             None
         }
         (None, None) => {
@@ -241,7 +259,13 @@ fn read_optimizers(d: &mut Diagnostics, mut t: TableReader) -> FixedHyper {
             .iter()
             .filter_map(|e| {
                 let value = Param::from_node(d, &e.value, &e.key)?;
-                Some((e.key.clone(), Located { value, span: e.value.span.clone() }))
+                Some((
+                    e.key.clone(),
+                    Located {
+                        value,
+                        span: e.value.span.clone(),
+                    },
+                ))
             })
             .collect();
         out.insert(entry.key.clone(), hyper);
@@ -268,7 +292,9 @@ fn read_lr_find(d: &mut Diagnostics, mut t: TableReader) -> LrFindSpec {
     {
         d.error(max.span.clone(), "`max_lr` must be above `min_lr`");
     }
-    let steps = t.positive_count(d, "steps").map_or(default.steps, |x| x.value);
+    let steps = t
+        .positive_count(d, "steps")
+        .map_or(default.steps, |x| x.value);
     let smoothing = match t.number(d, "smoothing") {
         Some(s) if !(0.0..1.0).contains(&s.value) => {
             d.error(s.span, "`smoothing` must be in [0, 1)");
@@ -276,7 +302,9 @@ fn read_lr_find(d: &mut Diagnostics, mut t: TableReader) -> LrFindSpec {
         }
         s => s.map_or(default.smoothing, |s| s.value),
     };
-    let stop_factor = t.positive(d, "stop_factor").map_or(default.stop_factor, |x| x.value);
+    let stop_factor = t
+        .positive(d, "stop_factor")
+        .map_or(default.stop_factor, |x| x.value);
     t.finish(d);
     LrFindSpec {
         min_lr,
@@ -298,14 +326,20 @@ fn check_optimizer_hyper(d: &mut Diagnostics, sweep: &super::types::SweepSpec, f
             AxisValues::Points(points) => points
                 .iter()
                 .filter_map(|p| match &p.value {
-                    Param::Text(s) if catalog::optimizer_names().contains(&s.as_str()) => Some(s.as_str()),
+                    Param::Text(s) if catalog::optimizer_names().contains(&s.as_str()) => {
+                        Some(s.as_str())
+                    }
                     _ => None,
                 })
                 .collect(),
             _ => Vec::new(),
         })
         .collect();
-    let hyper_axes: Vec<_> = sweep.axes.iter().filter(|a| !super::sweep::is_trial_key(&a.key)).collect();
+    let hyper_axes: Vec<_> = sweep
+        .axes
+        .iter()
+        .filter(|a| !super::sweep::is_trial_key(&a.key))
+        .collect();
     for name in names {
         let fixed_here = fixed.get(name);
         let base: Vec<(&String, &Param)> = fixed_here
@@ -319,7 +353,10 @@ fn check_optimizer_hyper(d: &mut Diagnostics, sweep: &super::types::SweepSpec, f
         }
         for axis in &hyper_axes {
             let values: Vec<(Param, Range<usize>)> = match &axis.values {
-                AxisValues::Points(points) => points.iter().map(|p| (p.value.clone(), p.span.clone())).collect(),
+                AxisValues::Points(points) => points
+                    .iter()
+                    .map(|p| (p.value.clone(), p.span.clone()))
+                    .collect(),
                 AxisValues::LogUniform(lo, hi) | AxisValues::Uniform(lo, hi) => vec![
                     (Param::Number(*lo), axis.key_span.clone()),
                     (Param::Number(*hi), axis.key_span.clone()),
@@ -343,8 +380,12 @@ fn build<'a>(
     name: &str,
     params: impl Iterator<Item = (&'a String, &'a Param)>,
 ) -> Result<(), (String, Option<String>)> {
-    let hyper = catalog::hyper_map(params)
-        .map_err(|k| (format!("`{k}` has no hyperparameter shape (number, bool, text or list of numbers)"), Some(k)))?;
+    let hyper = catalog::hyper_map(params).map_err(|k| {
+        (
+            format!("`{k}` has no hyperparameter shape (number, bool, text or list of numbers)"),
+            Some(k),
+        )
+    })?;
     descent_optim::build_optimizer(name, &hyper)
         .map(drop)
         .map_err(|e| (e.to_string(), catalog::error_key(&e).map(str::to_string)))

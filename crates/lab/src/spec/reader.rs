@@ -26,7 +26,11 @@ pub(crate) struct TableReader<'t> {
 }
 
 impl<'t> TableReader<'t> {
-    pub(crate) fn new(entries: &'t [Entry], span: Range<usize>, section: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        entries: &'t [Entry],
+        span: Range<usize>,
+        section: impl Into<String>,
+    ) -> Self {
         Self {
             entries,
             span,
@@ -95,7 +99,11 @@ impl<'t> TableReader<'t> {
         );
     }
 
-    pub(crate) fn string(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<Located<String>> {
+    pub(crate) fn string(
+        &mut self,
+        d: &mut Diagnostics,
+        key: &'static str,
+    ) -> Option<Located<String>> {
         let node = self.node(key)?;
         expect_str(d, node, key).map(|s| Located {
             value: s.to_string(),
@@ -114,7 +122,11 @@ impl<'t> TableReader<'t> {
         check_choice(d, &s, key, allowed).then_some(s)
     }
 
-    pub(crate) fn number(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<Located<f64>> {
+    pub(crate) fn number(
+        &mut self,
+        d: &mut Diagnostics,
+        key: &'static str,
+    ) -> Option<Located<f64>> {
         let node = self.node(key)?;
         expect_number(d, node, key).map(|value| Located {
             value,
@@ -123,17 +135,28 @@ impl<'t> TableReader<'t> {
     }
 
     /// A number that must be `> 0` and finite.
-    pub(crate) fn positive(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<Located<f64>> {
+    pub(crate) fn positive(
+        &mut self,
+        d: &mut Diagnostics,
+        key: &'static str,
+    ) -> Option<Located<f64>> {
         let n = self.number(d, key)?;
         if n.value > 0.0 && n.value.is_finite() {
             Some(n)
         } else {
-            d.error(n.span.clone(), format!("`{key}` must be a positive number, got {}", n.value));
+            d.error(
+                n.span.clone(),
+                format!("`{key}` must be a positive number, got {}", n.value),
+            );
             None
         }
     }
 
-    pub(crate) fn count(&mut self, d: &mut Diagnostics, key: &'static str) -> Option<Located<usize>> {
+    pub(crate) fn count(
+        &mut self,
+        d: &mut Diagnostics,
+        key: &'static str,
+    ) -> Option<Located<usize>> {
         let node = self.node(key)?;
         expect_count(d, node, key).map(|value| Located {
             value,

@@ -18,22 +18,24 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// The candidate closest to `word` (case-insensitive), if it is plausibly a typo: at most
-/// a third of the longer name's length away, or a prefix either way.
+/// a third of the longer name's length away, or one is a prefix (of 3+ characters) of the other.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
+    let prefix = |a: &str, b: &str| a.len() >= 3 && b.starts_with(a);
     candidates
         .into_iter()
         .map(|c| (edit_distance(&lower, &c.to_lowercase()), c))
         .filter(|(d, c)| {
             *d <= lower.chars().count().max(c.len()).div_ceil(3)
-                || (lower.len() >= 2 && (c.starts_with(&lower) || lower.starts_with(*c)))
+                || prefix(&lower, c)
+                || prefix(c, &lower)
         })
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
 
 /// "did you mean `x`?" or a list of the valid names when nothing is close.
-pub fn suggestion<'a>(word: &str, candidates: &[&'a str]) -> String {
+pub fn suggestion(word: &str, candidates: &[&str]) -> String {
     match closest(word, candidates.iter().copied()) {
         Some(c) => format!("did you mean `{c}`?"),
         None => format!(
@@ -66,6 +68,9 @@ mod tests {
         assert_eq!(closest("RMSProp", names), Some("rmsprop"));
         assert_eq!(closest("nestrov", names), Some("nesterov"));
         assert_eq!(closest("banana", names), None);
-        assert_eq!(suggestion("banana", &["a", "b"]), "expected one of: `a`, `b`");
+        assert_eq!(
+            suggestion("banana", &["a", "b"]),
+            "expected one of: `a`, `b`"
+        );
     }
 }

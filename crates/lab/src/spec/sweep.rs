@@ -12,7 +12,15 @@ use super::types::{Axis, AxisValues, SweepMethod, SweepSpec};
 
 /// Sweep keys that set a trial field; every other key is an optimizer hyperparameter.
 pub const TRIAL_KEYS: &[&str] = &[
-    "optimizer", "lr", "batch_size", "hidden", "activation", "init", "clip_norm", "epochs", "steps",
+    "optimizer",
+    "lr",
+    "batch_size",
+    "hidden",
+    "activation",
+    "init",
+    "clip_norm",
+    "epochs",
+    "steps",
     "schedule",
 ];
 
@@ -24,7 +32,15 @@ pub fn is_trial_key(key: &str) -> bool {
 /// Keys whose single value is itself an array.
 const LIST_KEYS: &[&str] = &["hidden", "betas", "etas", "step_sizes", "milestones"];
 /// Keys whose values are names or integers: no ranges or random distributions.
-const POINT_KEYS: &[&str] = &["optimizer", "activation", "init", "hidden", "batch_size", "epochs", "steps"];
+const POINT_KEYS: &[&str] = &[
+    "optimizer",
+    "activation",
+    "init",
+    "hidden",
+    "batch_size",
+    "epochs",
+    "steps",
+];
 /// Keys that take a schedule table.
 const TABLE_KEYS: &[&str] = &["schedule"];
 
@@ -34,7 +50,11 @@ pub(crate) fn read_sweep(d: &mut Diagnostics, mut t: TableReader) -> Option<Swee
     let method = match (method.as_ref().map(|m| m.value.as_str()), trials) {
         (Some("random"), Some(n)) => SweepMethod::Random { trials: n.value },
         (Some("random"), None) => {
-            t.missing(d, "trials", "random search needs `trials = N` (how many draws)");
+            t.missing(
+                d,
+                "trials",
+                "random search needs `trials = N` (how many draws)",
+            );
             SweepMethod::Random { trials: 1 }
         }
         (_, Some(n)) => {
@@ -86,7 +106,10 @@ fn read_axis(d: &mut Diagnostics, key: &str, node: &Node, random: bool) -> Optio
     };
     match &node.value {
         NodeValue::Array(items) if items.is_empty() => {
-            d.error(node.span.clone(), format!("empty sweep: `{key}` has no values"));
+            d.error(
+                node.span.clone(),
+                format!("empty sweep: `{key}` has no values"),
+            );
             None
         }
         NodeValue::Array(items)
@@ -95,7 +118,10 @@ fn read_axis(d: &mut Diagnostics, key: &str, node: &Node, random: bool) -> Optio
             let mut points = Vec::new();
             for item in items {
                 let value = Param::from_node(d, item, key)?;
-                points.push(Located { value, ..point(item) });
+                points.push(Located {
+                    value,
+                    ..point(item)
+                });
             }
             Some(AxisValues::Points(points))
         }
@@ -103,12 +129,18 @@ fn read_axis(d: &mut Diagnostics, key: &str, node: &Node, random: bool) -> Optio
             type_error(d, node, key, "a value or an array of values");
             None
         }
-        NodeValue::Table(entries) if !TABLE_KEYS.contains(&key) => {
-            read_distribution(d, key, TableReader::new(entries, node.span.clone(), format!("`{key}`")), random)
-        }
+        NodeValue::Table(entries) if !TABLE_KEYS.contains(&key) => read_distribution(
+            d,
+            key,
+            TableReader::new(entries, node.span.clone(), format!("`{key}`")),
+            random,
+        ),
         _ => {
             let value = Param::from_node(d, node, key)?;
-            Some(AxisValues::Points(vec![Located { value, ..point(node) }]))
+            Some(AxisValues::Points(vec![Located {
+                value,
+                ..point(node)
+            }]))
         }
     }
 }
@@ -150,12 +182,20 @@ fn read_distribution(
                 if points_given {
                     return None;
                 }
-                d.error_help(span, format!("missing key `points` in `{key}`"), "how many grid points between the bounds");
+                d.error_help(
+                    span,
+                    format!("missing key `points` in `{key}`"),
+                    "how many grid points between the bounds",
+                );
                 return None;
             };
             let n = points.value;
             let at = |i: usize| {
-                let f = if n == 1 { 0.0 } else { i as f64 / (n - 1) as f64 };
+                let f = if n == 1 {
+                    0.0
+                } else {
+                    i as f64 / (n - 1) as f64
+                };
                 if kind == "log_range" {
                     (lo.ln() + f * (hi.ln() - lo.ln())).exp()
                 } else {
@@ -177,7 +217,9 @@ fn read_distribution(
             if !random {
                 d.error_help(
                     bounds_node.span.clone(),
-                    format!("`{kind}` draws random values: it needs `method = \"random\"` in [sweep]"),
+                    format!(
+                        "`{kind}` draws random values: it needs `method = \"random\"` in [sweep]"
+                    ),
                     "for a grid use `log_range` or `range` with `points`",
                 );
                 return None;
@@ -208,11 +250,17 @@ fn bounds(d: &mut Diagnostics, kind: &str, node: &Node, log: bool) -> Option<(f6
     };
     let (lo_v, hi_v) = (expect_number(d, lo, kind)?, expect_number(d, hi, kind)?);
     if log && lo_v <= 0.0 {
-        d.error(lo.span.clone(), format!("`{kind}` bounds must be > 0 (it is spaced in log scale)"));
+        d.error(
+            lo.span.clone(),
+            format!("`{kind}` bounds must be > 0 (it is spaced in log scale)"),
+        );
         return None;
     }
     if hi_v < lo_v {
-        d.error(node.span.clone(), format!("`{kind}` must be [low, high] with low <= high"));
+        d.error(
+            node.span.clone(),
+            format!("`{kind}` must be [low, high] with low <= high"),
+        );
         return None;
     }
     Some((lo_v, hi_v))
@@ -224,9 +272,20 @@ fn check_value(d: &mut Diagnostics, key: &str, p: &Located<Param>) {
     let span = p.span.clone();
     let name_in = |d: &mut Diagnostics, allowed: &[&str]| match &p.value {
         Param::Text(s) => {
-            super::reader::check_choice(d, &Located { value: s.clone(), span: span.clone() }, key, allowed);
+            super::reader::check_choice(
+                d,
+                &Located {
+                    value: s.clone(),
+                    span: span.clone(),
+                },
+                key,
+                allowed,
+            );
         }
-        other => d.error(span.clone(), format!("`{key}` values must be names, found {other}")),
+        other => d.error(
+            span.clone(),
+            format!("`{key}` values must be names, found {other}"),
+        ),
     };
     match key {
         "optimizer" => name_in(d, catalog::optimizer_names()),
@@ -234,26 +293,34 @@ fn check_value(d: &mut Diagnostics, key: &str, p: &Located<Param>) {
         "init" => name_in(d, catalog::INIT_NAMES),
         "lr" | "clip_norm" => match p.value.as_f64() {
             Some(x) if x > 0.0 && x.is_finite() => {}
-            _ => d.error(span, format!("`{key}` must be a positive number, got {}", p.value)),
+            _ => d.error(
+                span,
+                format!("`{key}` must be a positive number, got {}", p.value),
+            ),
         },
-        "batch_size" => {
-            if !matches!(p.value, Param::Int(i) if i >= 0) {
-                d.error(span, format!("`batch_size` must be an integer >= 0 (0 = full batch), got {}", p.value));
-            }
-        }
-        "epochs" | "steps" => {
-            if !matches!(p.value, Param::Int(i) if i >= 1) {
-                d.error(span, format!("`{key}` must be an integer >= 1, got {}", p.value));
-            }
-        }
+        "batch_size" if !matches!(p.value, Param::Int(i) if i >= 0) => d.error(
+            span,
+            format!(
+                "`batch_size` must be an integer >= 0 (0 = full batch), got {}",
+                p.value
+            ),
+        ),
+        "epochs" | "steps" if !matches!(p.value, Param::Int(i) if i >= 1) => d.error(
+            span,
+            format!("`{key}` must be an integer >= 1, got {}", p.value),
+        ),
         "hidden" => match &p.value {
             Param::List(items) if items.iter().all(|i| matches!(i, Param::Int(n) if *n >= 1)) => {}
-            other => d.error(span, format!("`hidden` values must be arrays of layer widths >= 1, got {other}")),
+            other => d.error(
+                span,
+                format!("`hidden` values must be arrays of layer widths >= 1, got {other}"),
+            ),
         },
-        "schedule" => {
-            if !matches!(&p.value, Param::Table(t) if matches!(t.get("kind"), Some(Param::Text(_)))) {
-                d.error(span, "`schedule` values must be tables with a `kind`, e.g. { kind = \"cosine\" }");
-            }
+        "schedule" if !matches!(&p.value, Param::Table(t) if matches!(t.get("kind"), Some(Param::Text(_)))) => {
+            d.error(
+                span,
+                "`schedule` values must be tables with a `kind`, e.g. { kind = \"cosine\" }",
+            )
         }
         _ => {}
     }

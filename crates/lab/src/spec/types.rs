@@ -58,9 +58,24 @@ pub enum DataSource {
     Linear { samples: usize, test_fraction: f64 },
     /// The four XOR points.
     Xor,
-    Moons { samples: usize, noise: f64, test_fraction: f64 },
-    Spirals { samples: usize, classes: usize, noise: f64, test_fraction: f64 },
-    Blobs { samples: usize, classes: usize, dim: usize, std: f64, test_fraction: f64 },
+    Moons {
+        samples: usize,
+        noise: f64,
+        test_fraction: f64,
+    },
+    Spirals {
+        samples: usize,
+        classes: usize,
+        noise: f64,
+        test_fraction: f64,
+    },
+    Blobs {
+        samples: usize,
+        classes: usize,
+        dim: usize,
+        std: f64,
+        test_fraction: f64,
+    },
     /// The four MNIST IDX files (default folder `$DESCENT_DATA/mnist`).
     Mnist,
     /// Fashion-MNIST (default folder `$DESCENT_DATA/fashion-mnist`).
@@ -68,7 +83,11 @@ pub enum DataSource {
     /// Any folder holding MNIST-format IDX files (`path` required).
     Idx,
     /// A CSV file with a header row (`path` and `target` required).
-    Csv { target: String, classification: bool, test_fraction: f64 },
+    Csv {
+        target: String,
+        classification: bool,
+        test_fraction: f64,
+    },
 }
 
 impl DataSource {

@@ -47,19 +47,32 @@ pub fn metrics_csv(rows: &[MetricRow], layer_names: &[String]) -> String {
 
 /// Reads a `metrics.csv` written by [`metrics_csv`].
 pub fn read_metrics(path: &Path) -> io::Result<Vec<MetricRow>> {
-    let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, format!("{}: {what}", path.display()));
+    let bad = |what: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {what}", path.display()),
+        )
+    };
     let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
     let mut rows = Vec::new();
     for (line, record) in reader.records().enumerate() {
         let record = record.map_err(|e| bad(e.to_string()))?;
         let field = |i: usize| record.get(i).unwrap_or("");
         let num = |i: usize| -> io::Result<f64> {
-            field(i)
-                .parse::<f64>()
-                .map_err(|_| bad(format!("line {}: column {} is not a number", line + 2, FIXED[i])))
+            field(i).parse::<f64>().map_err(|_| {
+                bad(format!(
+                    "line {}: column {} is not a number",
+                    line + 2,
+                    FIXED[i]
+                ))
+            })
         };
         let opt = |i: usize| -> io::Result<Option<f32>> {
-            if field(i).is_empty() { Ok(None) } else { num(i).map(|x| Some(x as f32)) }
+            if field(i).is_empty() {
+                Ok(None)
+            } else {
+                num(i).map(|x| Some(x as f32))
+            }
         };
         rows.push(MetricRow {
             step: num(0)? as usize,

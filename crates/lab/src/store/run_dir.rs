@@ -41,9 +41,15 @@ struct RunManifest {
 /// Why a run directory cannot be used.
 #[derive(Debug)]
 pub enum StoreError {
-    Io { path: PathBuf, error: io::Error },
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
     /// The directory holds results of a different spec.
-    SpecChanged { dir: PathBuf, message: String },
+    SpecChanged {
+        dir: PathBuf,
+        message: String,
+    },
 }
 
 impl fmt::Display for StoreError {
@@ -116,10 +122,11 @@ impl RunDir {
         let manifest_path = dir.root.join("run.json");
         match fs::read_to_string(&manifest_path) {
             Ok(text) => {
-                let stored: RunManifest = serde_json::from_str(&text).map_err(|e| StoreError::SpecChanged {
-                    dir: dir.root.clone(),
-                    message: format!("run.json is unreadable ({e})"),
-                })?;
+                let stored: RunManifest =
+                    serde_json::from_str(&text).map_err(|e| StoreError::SpecChanged {
+                        dir: dir.root.clone(),
+                        message: format!("run.json is unreadable ({e})"),
+                    })?;
                 if stored != manifest {
                     let old_spec = fs::read_to_string(dir.spec_path()).unwrap_or_default();
                     return Err(StoreError::SpecChanged {
@@ -143,7 +150,9 @@ impl RunDir {
     /// Reads a finished trial's result (`None` when the trial has not finished).
     pub fn read_result(&self, id: &str) -> Option<TrialResult> {
         let text = fs::read_to_string(self.result_path(id)).ok()?;
-        serde_json::from_str(&text).ok().filter(|r: &TrialResult| r.id == id)
+        serde_json::from_str(&text)
+            .ok()
+            .filter(|r: &TrialResult| r.id == id)
     }
 
     /// `true` when `result.json` exists and is complete.
@@ -177,7 +186,10 @@ impl RunDir {
         );
         let files = [
             (dir.join("trial.toml"), toml),
-            (dir.join("metrics.csv"), metrics_csv(rows, &result.layer_names)),
+            (
+                dir.join("metrics.csv"),
+                metrics_csv(rows, &result.layer_names),
+            ),
             (
                 dir.join("result.json"),
                 serde_json::to_string_pretty(result).expect("a result serialises"),
@@ -190,15 +202,20 @@ impl RunDir {
     }
 }
 
-fn describe_change(stored: &RunManifest, new: &RunManifest, old_spec: &str, new_spec: &str) -> String {
+fn describe_change(
+    stored: &RunManifest,
+    new: &RunManifest,
+    old_spec: &str,
+    new_spec: &str,
+) -> String {
     let mut message = format!(
         "it was made for `{}` ({} trials, fingerprint {}); this spec is `{}` ({} trials, fingerprint {})",
         stored.name, stored.trials, stored.fingerprint, new.name, new.trials, new.fingerprint
     );
     let old_lines: Vec<&str> = old_spec.lines().collect();
     let new_lines: Vec<&str> = new_spec.lines().collect();
-    let first_diff = (0..old_lines.len().max(new_lines.len()))
-        .find(|&i| old_lines.get(i) != new_lines.get(i));
+    let first_diff =
+        (0..old_lines.len().max(new_lines.len())).find(|&i| old_lines.get(i) != new_lines.get(i));
     if let Some(i) = first_diff {
         message.push_str(&format!(
             "\n  first difference at line {}:\n    was: {}\n    now: {}",
