@@ -20,7 +20,7 @@ pub enum NormType {
 ///
 /// ```text
 /// norm = ||g||_p                             (p = 1, 2 or inf)
-/// coef = min(max_norm / (norm + 1e-6), 1)
+/// coef = min(max_norm / (norm + 1e-6), 1)      (NaN stays NaN)
 /// g    = g * coef
 /// ```
 ///
@@ -34,9 +34,7 @@ pub fn clip_grad_norm(grads: &mut [f32], max_norm: f32, norm_type: NormType) -> 
     // Not `f32::min`, which would turn a NaN coefficient into 1; `torch.clamp` keeps the NaN.
     let coef = max_norm / (norm + 1e-6);
     if coef < 1.0 || coef.is_nan() {
-        grads
-            .par_chunks_mut(CHUNK)
-            .for_each(|c| c.iter_mut().for_each(|g| *g *= coef));
+        each_chunk(grads, |c| c.iter_mut().for_each(|g| *g *= coef));
     }
     norm
 }
@@ -51,19 +49,26 @@ pub fn clip_grad_value(grads: &mut [f32], clip_value: f32) {
         clip_value >= 0.0,
         "clip_grad_value: clip_value {clip_value} must be >= 0"
     );
-    grads.par_chunks_mut(CHUNK).for_each(|c| {
+    each_chunk(grads, |c| {
         c.iter_mut()
             .for_each(|g| *g = g.clamp(-clip_value, clip_value))
     });
 }
 
+/// `f` on each chunk: on the calling thread for a single chunk, over rayon otherwise.
+fn each_chunk(grads: &mut [f32], f: impl Fn(&mut [f32]) + Sync + Send) {
+    if grads.len() <= CHUNK {
+        f(grads);
+    } else {
+        grads.par_chunks_mut(CHUNK).for_each(f);
+    }
+}
+
 /// `||g||_p` of the whole buffer.
 fn norm(grads: &[f32], norm_type: NormType) -> f32 {
     match norm_type {
-        NormType::Inf => grads
-            .par_chunks(CHUNK)
-            .map(max_abs)
-            .reduce(|| 0.0, f32::max),
+        NormType::Inf if grads.len() <= CHUNK => max_abs(grads),
+        NormType::Inf => grads.par_chunks(CHUNK).map(max_abs).reduce(|| 0.0, nan_max),
         NormType::L1 => ordered_sum(grads, |x| f64::from(x.abs())) as f32,
         NormType::L2 => ordered_sum(grads, |x| f64::from(x) * f64::from(x)).sqrt() as f32,
     }
@@ -71,13 +76,16 @@ fn norm(grads: &[f32], norm_type: NormType) -> f32 {
 
 /// `max |g_i|`, NaN if any element is NaN (as `torch.linalg.vector_norm`).
 fn max_abs(c: &[f32]) -> f32 {
-    c.iter().fold(0.0f32, |m, x| {
-        if x.is_nan() || m.is_nan() {
-            f32::NAN
-        } else {
-            m.max(x.abs())
-        }
-    })
+    c.iter().fold(0.0f32, |m, x| nan_max(m, x.abs()))
+}
+
+/// The larger of `a` and `b`, NaN if either is NaN.
+fn nan_max(a: f32, b: f32) -> f32 {
+    if a.is_nan() || b.is_nan() {
+        f32::NAN
+    } else {
+        a.max(b)
+    }
 }
 
 /// `sum f(g_i)` in f64: per chunk in eight interleaved partial sums, chunks added in order.
