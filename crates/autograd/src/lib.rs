@@ -60,6 +60,7 @@ mod init;
 mod layers;
 mod loss;
 mod mlp;
+mod ops;
 mod tape;
 
 pub use descent_kernels::{Activation, Par};
