@@ -332,6 +332,18 @@ fn configuration_errors_are_explained() {
         "{message}"
     );
     assert!(message.ends_with("(3 classes)"), "{message}");
+    let empty_layer = setup(
+        vec![2, 0, 3],
+        Activation::Relu,
+        Loss::CrossEntropy,
+        0.1,
+        0,
+        Budget::Steps(1),
+    );
+    let Err(TrainError::Config(message)) = train(&empty_layer, &data, &mut |_| {}) else {
+        panic!()
+    };
+    assert_eq!(message, "layer sizes must be positive: [2, 0, 3]");
     let mut unknown = setup(
         vec![2, 3],
         Activation::Relu,

@@ -5,7 +5,7 @@ use descent_data::{Dataset, Targets};
 
 use super::setup::TrainError;
 
-/// Checks that `model` can train on `data`: inputs equal the feature count; cross-entropy
+/// Checks that `model` can train on `data`: layer sizes are positive, inputs equal the feature count; cross-entropy
 /// needs class labels with one output per class; MSE and BCE take target values of the output
 /// width, or class labels either one-hot (one output per class) or as a 0/1 value (one output,
 /// two classes).
@@ -18,6 +18,12 @@ pub(crate) fn check_fit(model: &MlpConfig, data: &Dataset) -> Result<(), TrainEr
             ));
         }
     };
+    if model.sizes.contains(&0) {
+        return Err(TrainError::Config(format!(
+            "layer sizes must be positive: {:?}",
+            model.sizes
+        )));
+    }
     if inputs != data.n_features() {
         return Err(TrainError::Config(format!(
             "the model takes {inputs} inputs but {} has {} features",
