@@ -10,9 +10,10 @@
 //! p   = p - clr * g / (sqrt(G) + eps)
 //! ```
 //!
-//! Where libraries differ: eps is added *outside* the square root (PyTorch; TF/Keras add it
-//! inside or start the accumulator at 0.1 instead), PyTorch's default eps is 1e-10 and the
-//! accumulator starts at 0 unless `initial_accumulator_value` says otherwise.
+//! Where libraries differ: eps is added *outside* the square root; PyTorch's default eps is
+//! 1e-10 and its accumulator starts at 0 (`initial_accumulator_value`), whereas Keras starts the
+//! accumulator at 0.1 with eps 1e-7, and the paper has no eps at all. `lr_decay` (PyTorch only)
+//! shrinks the lr as 1 / (1 + (t - 1) lr_decay).
 
 use wide::f32x8;
 

@@ -73,9 +73,6 @@ impl Adam {
     }
 }
 
-/// A named wrapper so AdamW reports its own name.
-pub(crate) struct AdamW(pub Adam);
-
 impl Rule for Adam {
     type Consts = AdamConsts;
     const NAME: &'static str = "Adam";
@@ -120,23 +117,5 @@ impl Rule for Adam {
         };
         let denom = second.sqrt() / f32x8::splat(c.bc2_sqrt) + f32x8::splat(self.eps);
         *p += f32x8::splat(-c.step_size) * (s[0] / denom);
-    }
-}
-
-impl Rule for AdamW {
-    type Consts = AdamConsts;
-    const NAME: &'static str = "AdamW";
-
-    fn state_count(&self) -> usize {
-        self.0.state_count()
-    }
-
-    fn consts(&self, step: u64, lr: f32, weight_decay: f32) -> AdamConsts {
-        self.0.consts(step, lr, weight_decay)
-    }
-
-    #[inline(always)]
-    fn update(&self, c: &AdamConsts, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
-        self.0.update(c, p, g, s)
     }
 }

@@ -4,6 +4,7 @@ mod adadelta;
 mod adagrad;
 mod adam;
 mod adamax;
+mod adamw;
 mod lion;
 mod lookahead;
 mod nadam;
@@ -59,7 +60,7 @@ pub fn build_optimizer(name: &str, hyper: &Hyper) -> Result<Box<dyn Optimizer>, 
         "adam" => boxed(adam::Adam::read(&mut r, false)?),
         "adamw" => {
             let (rule, common) = adam::Adam::read(&mut r, true)?;
-            boxed((adam::AdamW(rule), common))
+            boxed((adamw::AdamW(rule), common))
         }
         "adagrad" => boxed(adagrad::Adagrad::read(&mut r)?),
         "adadelta" => boxed(adadelta::Adadelta::read(&mut r)?),

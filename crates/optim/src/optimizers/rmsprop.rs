@@ -12,8 +12,8 @@
 //! p   = p - lr * g / den                           otherwise
 //! ```
 //!
-//! Where libraries differ: eps is added *outside* the square root (PyTorch; TF adds it inside),
-//! the average starts at 0 (TF starts at 1), and momentum accumulates `g / den` with lr applied
+//! Where libraries differ: eps is added *outside* the square root (PyTorch; TF1 and Keras add it
+//! inside), the average starts at 0 (TF1 starts it at 1), and momentum accumulates `g / den` with lr applied
 //! afterwards.
 
 use wide::f32x8;
