@@ -301,10 +301,10 @@ fn backward_node(node: &Node, dy: &[f32], v: &Values<'_>, g: &mut Grads<'_>, s: 
             let k = dy[0] / b as f32;
             let (lp, labels) = (&node.aux, &node.labels);
             if let Some(mut d) = g.target(logits) {
-                d.put(|i| {
-                    let onehot = (labels[i / c] as usize == i % c) as u8 as f32;
-                    k * (lp[i].exp() - onehot)
-                });
+                d.put(|i| k * lp[i].exp());
+                for (row, &y) in d.buf.chunks_exact_mut(c).zip(labels) {
+                    row[y as usize] -= k;
+                }
             }
         }
     }
