@@ -84,6 +84,14 @@ fn matmul_with_every_transposition() {
         (T, (4, 3), I, (4, 5)),
         (I, (3, 4), T, (5, 4)),
         (T, (4, 3), T, (5, 4)),
+        // Degenerate shapes: scalars, inner and outer products, a single row or column.
+        (I, (1, 1), I, (1, 1)),
+        (I, (1, 5), I, (5, 1)),
+        (I, (7, 1), T, (3, 1)),
+        (T, (6, 1), I, (6, 2)),
+        // Larger than one register tile of the GEMM, with ragged edges.
+        (I, (13, 17), T, (19, 17)),
+        (T, (17, 13), I, (17, 19)),
     ] {
         check(
             &format!("matmul {op_a:?} {op_b:?}"),
