@@ -15,7 +15,7 @@ pub use load::{ReportError, StoredRun};
 pub use stats::{ConfigStats, OptimizerStats, optimizer_stats};
 
 use crate::plot::format_number;
-use crate::store::{Status, summary_csv, write_atomic};
+use crate::store::{Status, remove_temp_files, summary_csv, write_atomic};
 
 /// What [`build_report`] wrote.
 #[derive(Clone, Debug)]
@@ -44,6 +44,9 @@ pub fn build_report(dir: &Path) -> Result<ReportFiles, ReportError> {
     write_atomic(&summary, summary_csv(&pairs).as_bytes()).map_err(io(&summary))?;
     let stats = optimizer_stats(&run);
     let plots_dir = dir.join("plots");
+    if plots_dir.is_dir() {
+        remove_temp_files(&plots_dir).map_err(io(&plots_dir))?;
+    }
     let figures = draw_figures(&run, &stats, &plots_dir).map_err(ReportError::Plot)?;
     let blocks = report_blocks(&run, &stats, &figures);
     let title = format!("descent report: {}", run.spec.name);

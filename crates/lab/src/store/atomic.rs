@@ -12,6 +12,28 @@ pub const TEMP_PREFIX: &str = ".tmp-";
 /// `rename` over `path` (atomic on POSIX file systems), then `fsync` of the folder so the
 /// rename itself survives a power loss.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_files_atomic(&[(path, bytes)])
+}
+
+/// Writes each `(path, bytes)` atomically as [`write_atomic`] does, in order, with one folder
+/// `fsync` per distinct folder at the end instead of one per file (renames in one folder
+/// reach the journal in order, so the last file's presence implies the earlier ones').
+pub fn write_files_atomic(files: &[(&Path, &[u8])]) -> io::Result<()> {
+    let mut dirs: Vec<&Path> = Vec::new();
+    for (path, bytes) in files {
+        let dir = replace_file(path, bytes)?;
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    for dir in dirs {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Temporary file + fsync + rename; returns the folder.
+fn replace_file<'p>(path: &'p Path, bytes: &[u8]) -> io::Result<&'p Path> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -29,13 +51,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         file.write_all(bytes)?;
         file.sync_all()?;
         drop(file);
-        fs::rename(&temp, path)?;
-        File::open(dir)?.sync_all()
+        fs::rename(&temp, path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&temp);
     }
-    result
+    result.map(|()| dir)
 }
 
 /// Removes leftover temporary files of interrupted writes in `dir`.

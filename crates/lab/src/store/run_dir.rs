@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{remove_temp_files, write_atomic};
+use super::atomic::{remove_temp_files, write_atomic, write_files_atomic};
 use super::metrics::metrics_csv;
 use super::result::TrialResult;
 use crate::expand::Trial;
@@ -184,20 +184,20 @@ impl RunDir {
             trial.index,
             toml::to_string(&trial.config).expect("a trial config serialises to TOML")
         );
-        let files = [
-            (dir.join("trial.toml"), toml),
-            (
-                dir.join("metrics.csv"),
-                metrics_csv(rows, &result.layer_names),
-            ),
-            (
-                dir.join("result.json"),
-                serde_json::to_string_pretty(result).expect("a result serialises"),
-            ),
-        ];
-        for (path, text) in files {
-            write_atomic(&path, text.as_bytes()).map_err(at(&path))?;
-        }
+        let metrics = metrics_csv(rows, &result.layer_names);
+        let json = serde_json::to_string_pretty(result).expect("a result serialises");
+        let (toml_path, metrics_path, result_path) = (
+            dir.join("trial.toml"),
+            dir.join("metrics.csv"),
+            dir.join("result.json"),
+        );
+        // result.json last: it marks the trial finished.
+        write_files_atomic(&[
+            (&toml_path, toml.as_bytes()),
+            (&metrics_path, metrics.as_bytes()),
+            (&result_path, json.as_bytes()),
+        ])
+        .map_err(at(&dir))?;
         Ok(())
     }
 }
