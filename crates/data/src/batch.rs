@@ -4,17 +4,6 @@ use descent_rng::Rng;
 
 use crate::dataset::{Dataset, Features, Targets};
 
-/// `PIXEL_TO_UNIT[p] = p / 255`: a u8 pixel as the f32 a model sees.
-const PIXEL_TO_UNIT: [f32; 256] = {
-    let mut table = [0.0f32; 256];
-    let mut p = 0;
-    while p < 256 {
-        table[p] = p as f32 / 255.0;
-        p += 1;
-    }
-    table
-};
-
 /// One gathered batch. The buffers keep their capacity from batch to batch.
 #[derive(Clone, Debug, Default)]
 pub struct Batch {
@@ -107,48 +96,58 @@ impl Batcher {
     }
 }
 
-/// Copies rows `indices` of `data` into `out`, converting pixels to `p / 255`.
+/// Copies rows `indices` of `data` into `out`, converting pixels to `p / 255` (an exact
+/// division, which vectorises; a lookup table would not).
 pub fn gather(data: &Dataset, indices: &[u32], out: &mut Batch) {
     out.rows = indices.len();
-    out.x.clear();
     match &data.features {
         Features::F32 {
             values,
             n_features: w,
         } => {
-            for &i in indices {
-                let i = i as usize;
-                out.x.extend_from_slice(&values[i * w..(i + 1) * w]);
+            for (dst, src) in rows_of(&mut out.x, values, *w, indices) {
+                dst.copy_from_slice(src);
             }
         }
         Features::Pixels {
             values,
             n_features: w,
         } => {
-            for &i in indices {
-                let i = i as usize;
-                out.x.extend(
-                    values[i * w..(i + 1) * w]
-                        .iter()
-                        .map(|&p| PIXEL_TO_UNIT[usize::from(p)]),
-                );
+            for (dst, src) in rows_of(&mut out.x, values, *w, indices) {
+                for (x, &p) in dst.iter_mut().zip(src) {
+                    *x = f32::from(p) / 255.0;
+                }
             }
         }
     }
     out.labels.clear();
-    out.values.clear();
     match &data.targets {
-        Targets::Classes { labels, .. } => out
-            .labels
-            .extend(indices.iter().map(|&i| labels[i as usize])),
+        Targets::Classes { labels, .. } => {
+            out.values.clear();
+            out.labels
+                .extend(indices.iter().map(|&i| labels[i as usize]));
+        }
         Targets::Values { values, dim } => {
-            for &i in indices {
-                let i = i as usize;
-                out.values
-                    .extend_from_slice(&values[i * dim..(i + 1) * dim]);
+            for (dst, src) in rows_of(&mut out.values, values, *dim, indices) {
+                dst.copy_from_slice(src);
             }
         }
     }
+}
+
+/// Sizes `buffer` to `indices.len()` rows of `width` (touching only a changed tail, so a reused
+/// buffer is not cleared) and pairs each destination row with its source row in `source`.
+fn rows_of<'a, T: Copy>(
+    buffer: &'a mut Vec<f32>,
+    source: &'a [T],
+    width: usize,
+    indices: &'a [u32],
+) -> impl Iterator<Item = (&'a mut [f32], &'a [T])> {
+    buffer.resize(indices.len() * width, 0.0);
+    buffer
+        .chunks_exact_mut(width)
+        .zip(indices)
+        .map(move |(dst, &i)| (dst, &source[i as usize * width..(i as usize + 1) * width]))
 }
 
 #[cfg(test)]
