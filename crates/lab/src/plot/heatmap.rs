@@ -87,7 +87,11 @@ impl Figure for Heatmap {
             .axis_desc_style((FONT_FAMILY, LABEL_SIZE))
             .draw()
             .map_err(draw_err)?;
-        let text_size = if self.columns.len() > 10 { 11 } else { 14 };
+        let text_size = match self.columns.len() {
+            0..=10 => 14,
+            11..=18 => 11,
+            _ => 9,
+        };
         for (r, row) in self.values.iter().enumerate() {
             for (c, value) in row.iter().enumerate() {
                 let (x, y) = (c as i32, r as i32);

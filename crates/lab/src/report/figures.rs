@@ -21,7 +21,7 @@ pub struct FigureFile {
 }
 
 /// Most distinct learning rates a heatmap shows (random search gives continuous values).
-const MAX_HEATMAP_COLUMNS: usize = 16;
+const MAX_HEATMAP_COLUMNS: usize = 30;
 
 /// Draws every plot the run supports into `plots_dir`.
 pub fn draw_figures(
