@@ -67,6 +67,9 @@ pub fn build_report(dir: &Path) -> Result<ReportFiles, ReportError> {
     })
 }
 
+/// Most configurations listed one by one in the report.
+const MAX_CONFIG_ROWS: usize = 100;
+
 fn opt_number(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), format_number)
 }
@@ -153,6 +156,40 @@ fn report_blocks(run: &StoredRun, stats: &[OptimizerStats], figures: &[FigureFil
     ));
     if let Some(t) = target {
         blocks.push(Block::Paragraph(format!("Target train loss: {t}.")));
+    }
+    let configs: Vec<&ConfigStats> = stats.iter().flat_map(|o| &o.configs).collect();
+    if configs.len() > 1 && configs.len() <= MAX_CONFIG_ROWS {
+        blocks.push(Block::Heading("Configurations".into()));
+        let rows = configs
+            .iter()
+            .map(|c| {
+                vec![
+                    c.label.clone(),
+                    format!(
+                        "{} ± {}",
+                        opt_number(c.mean_loss()),
+                        opt_number(c.std_loss())
+                    ),
+                    c.test_accuracy
+                        .map_or_else(|| "-".into(), |a| format!("{:.2}%", 100.0 * a)),
+                    format!("{}/{}", c.reached_target, c.trials.len()),
+                    c.diverged.to_string(),
+                    c.failed.to_string(),
+                ]
+            })
+            .collect();
+        let header = [
+            "configuration",
+            "final loss (mean ± std of ok seeds)",
+            "best test acc",
+            "reached target",
+            "diverged",
+            "failed",
+        ];
+        blocks.push(Block::Table(
+            header.iter().map(|s| s.to_string()).collect(),
+            rows,
+        ));
     }
     let failures: Vec<Vec<String>> = run
         .trials
