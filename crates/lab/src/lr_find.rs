@@ -152,6 +152,14 @@ pub fn write_lr_find(result: &LrFindResult, dir: &Path) -> Result<(), String> {
     if let Some(lr) = result.steepest_lr {
         vlines.push((lr, format!("steepest descent: {}", format_number(lr))));
     }
+    // Batch losses far above the smoothed curve (the blow-up at the end) would squash the
+    // interesting part of the plot: they are left out beyond 3x the highest smoothed loss.
+    let cap = 3.0
+        * result
+            .points
+            .iter()
+            .map(|p| p.smoothed)
+            .fold(f64::NEG_INFINITY, f64::max);
     let chart = LineChart {
         title: format!("LR range test ({})", result.optimizer),
         x_label: "learning rate".into(),
@@ -161,7 +169,11 @@ pub fn write_lr_find(result: &LrFindResult, dir: &Path) -> Result<(), String> {
         series: vec![
             Series {
                 label: "batch loss".into(),
-                points: result.points.iter().map(|p| (p.lr, p.loss)).collect(),
+                points: result
+                    .points
+                    .iter()
+                    .map(|p| (p.lr, if p.loss <= cap { p.loss } else { f64::NAN }))
+                    .collect(),
                 color: 7,
                 ..Series::default()
             },

@@ -70,6 +70,14 @@ pub fn build_report(dir: &Path) -> Result<ReportFiles, ReportError> {
 /// Most configurations listed one by one in the report.
 const MAX_CONFIG_ROWS: usize = 100;
 
+/// `mean ± std` of a configuration's final loss, or "-" when no seed finished ok.
+fn mean_std(c: &ConfigStats) -> String {
+    match (c.mean_loss(), c.std_loss()) {
+        (Some(m), Some(s)) => format!("{} ± {}", format_number(m), format_number(s)),
+        _ => "-".into(),
+    }
+}
+
 fn opt_number(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), format_number)
 }
@@ -118,16 +126,7 @@ fn report_blocks(run: &StoredRun, stats: &[OptimizerStats], figures: &[FigureFil
                     |c| format_number(c.lr),
                 ),
                 best.map_or_else(|| "-".into(), |c| c.others.clone()),
-                best.map_or_else(
-                    || "-".into(),
-                    |c| {
-                        format!(
-                            "{} ± {}",
-                            opt_number(c.mean_loss()),
-                            opt_number(c.std_loss())
-                        )
-                    },
-                ),
+                best.map_or_else(|| "-".into(), mean_std),
                 best.and_then(|c| c.test_accuracy)
                     .map_or_else(|| "-".into(), |a| format!("{:.2}%", 100.0 * a)),
                 match (target, best) {
@@ -165,11 +164,7 @@ fn report_blocks(run: &StoredRun, stats: &[OptimizerStats], figures: &[FigureFil
             .map(|c| {
                 vec![
                     c.label.clone(),
-                    format!(
-                        "{} ± {}",
-                        opt_number(c.mean_loss()),
-                        opt_number(c.std_loss())
-                    ),
+                    mean_std(c),
                     c.test_accuracy
                         .map_or_else(|| "-".into(), |a| format!("{:.2}%", 100.0 * a)),
                     format!("{}/{}", c.reached_target, c.trials.len()),

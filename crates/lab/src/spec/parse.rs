@@ -278,7 +278,7 @@ fn default_lr_find() -> LrFindSpec {
         min_lr: 1e-7,
         max_lr: 10.0,
         steps: 100,
-        smoothing: 0.98,
+        smoothing: 0.9,
         stop_factor: 4.0,
     }
 }

@@ -193,7 +193,7 @@ pub struct LrFindSpec {
     pub min_lr: f64,
     pub max_lr: f64,
     pub steps: usize,
-    /// EMA factor of the smoothed loss (default 0.98).
+    /// EMA factor of the smoothed loss (default 0.9: a ~10-step window for the default 100 steps).
     pub smoothing: f64,
     /// Stop once the smoothed loss exceeds this multiple of its minimum (default 4).
     pub stop_factor: f64,
