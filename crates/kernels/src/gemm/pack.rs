@@ -28,9 +28,15 @@ pub(super) unsafe fn pack_a(dst: &mut [f32], a: Operand, mc: usize, kc: usize) {
             if a.cs == 1 {
                 pack_transposing::<MR>(panel, a, i0, rows, kc);
             } else if a.rs == 1 {
+                // Each depth step is `rows` contiguous elements: a fixed-size copy.
                 for (p, out) in panel.chunks_exact_mut(MR).take(kc).enumerate() {
-                    let x = simd::load_partial(a.at(i0, p), rows);
-                    out.copy_from_slice(&x.as_array()[..MR]);
+                    let src = std::slice::from_raw_parts(a.at(i0, p), rows);
+                    if rows == MR {
+                        out.copy_from_slice(src);
+                    } else {
+                        out.fill(0.0);
+                        out[..rows].copy_from_slice(src);
+                    }
                 }
             } else {
                 pack_gather::<MR>(panel, |i, p| *a.at(i0 + i, p), rows, kc);
