@@ -203,18 +203,3 @@ fn apply(config: &mut TrialConfig, key: &str, value: &Param) {
         }
     }
 }
-
-/// Total optimizer steps of a trial whose training set has `n_train` samples.
-pub fn total_steps(train: &TrainSpec, batch_size: usize, n_train: usize) -> usize {
-    match train.budget {
-        Budget::Steps(s) => s,
-        Budget::Epochs(e) => {
-            let per_epoch = if batch_size == 0 {
-                1
-            } else {
-                n_train.div_ceil(batch_size)
-            };
-            e * per_epoch
-        }
-    }
-}

@@ -129,6 +129,25 @@ fn a_sweep_records_every_trial_marks_divergence_and_reports() {
     assert_eq!((files.finished, files.total), (18, 18));
     let md = fs::read_to_string(&files.markdown).unwrap();
     assert!(md.contains("| adam |"), "{md}");
+    for optimizer in ["sgd", "momentum", "adam"] {
+        assert!(
+            !md.contains(&format!("| {optimizer} | 300 |")),
+            "a diverged lr is never best: {md}"
+        );
+    }
+    for optimizer in ["sgd", "momentum", "adam"] {
+        let row = md
+            .lines()
+            .find(|l| l.starts_with(&format!("| {optimizer} |")))
+            .unwrap();
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        // | optimizer | best lr | loss | test acc | steps to target | diverged | failed | trials | wall |
+        assert!(
+            cells[6].parse::<usize>().unwrap() >= 2,
+            "lr 300 diverged twice: {row}"
+        );
+        assert_eq!((cells[7], cells[8]), ("0", "6"), "{row}");
+    }
     assert!(md.contains("![learning_curves](plots/learning_curves.svg)"));
     let html = fs::read_to_string(&files.html).unwrap();
     assert!(

@@ -184,3 +184,42 @@ pub fn optimizer_stats(run: &StoredRun) -> Vec<OptimizerStats> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(losses: &[f64], diverged: usize) -> ConfigStats {
+        ConfigStats {
+            label: String::new(),
+            optimizer: "sgd".into(),
+            lr: 0.1,
+            others: String::new(),
+            trials: (0..losses.len() + diverged).collect(),
+            final_losses: losses.to_vec(),
+            diverged,
+            failed: 0,
+            unfinished: 0,
+            test_accuracy: None,
+            steps_to_target: None,
+            reached_target: 0,
+            wall_s: 0.0,
+        }
+    }
+
+    #[test]
+    fn mean_and_sample_std_over_seeds() {
+        let c = config(&[1.0, 2.0, 3.0, 4.0], 0);
+        assert_eq!(c.mean_loss(), Some(2.5));
+        let std = c.std_loss().unwrap();
+        assert!((std - (5.0f64 / 3.0).sqrt()).abs() < 1e-12, "{std}");
+        assert_eq!(config(&[0.5], 0).std_loss(), Some(0.0));
+        assert_eq!(config(&[], 2).mean_loss(), None);
+    }
+
+    #[test]
+    fn a_configuration_with_a_diverged_seed_never_ranks_best() {
+        assert_eq!(config(&[0.01], 1).rank_key(), f64::INFINITY);
+        assert_eq!(config(&[0.2, 0.4], 0).rank_key(), 0.30000000000000004);
+    }
+}

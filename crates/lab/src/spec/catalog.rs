@@ -27,11 +27,6 @@ pub fn optimizer_names() -> &'static [&'static str] {
     descent_optim::OPTIMIZER_NAMES
 }
 
-/// Every schedule kind descent-optim builds.
-pub fn schedule_names() -> &'static [&'static str] {
-    descent_optim::SCHEDULE_NAMES
-}
-
 /// The activation named `name` (one of [`ACTIVATION_NAMES`]).
 pub fn activation(name: &str, negative_slope: f64) -> Option<Activation> {
     Some(match name {
