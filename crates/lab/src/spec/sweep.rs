@@ -76,10 +76,24 @@ pub(crate) fn read_sweep(d: &mut Diagnostics, mut t: TableReader) -> Option<Swee
     let mut axes = Vec::new();
     for entry in entries {
         let values = read_axis(d, &entry.key, &entry.value, random)?;
-        if let AxisValues::Points(points) = &values {
-            for p in points {
-                check_value(d, &entry.key, p);
+        match &values {
+            AxisValues::Points(points) => {
+                for p in points {
+                    check_value(d, &entry.key, p);
+                }
             }
+            AxisValues::Uniform(lo, _)
+                if *lo <= 0.0 && matches!(entry.key.as_str(), "lr" | "clip_norm") =>
+            {
+                d.error(
+                    entry.value.span.clone(),
+                    format!(
+                        "`{}` must be positive: its `uniform` range must start above 0",
+                        entry.key
+                    ),
+                );
+            }
+            _ => {}
         }
         axes.push(Axis {
             key: entry.key.clone(),
