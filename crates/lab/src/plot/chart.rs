@@ -44,6 +44,9 @@ pub struct LineChart {
     pub crosses: Crosses,
     /// Vertical marker lines `(x, label)` (e.g. a suggested learning rate).
     pub vlines: Vec<(f64, String)>,
+    /// Legend in the lower right corner (for rising curves such as accuracy) instead of the
+    /// upper right.
+    pub legend_bottom: bool,
 }
 
 impl LineChart {
@@ -214,7 +217,11 @@ impl Figure for LineChart {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(if self.legend_bottom {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            })
             .label_font((FONT_FAMILY, TICK_SIZE))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK.mix(0.4))

@@ -88,13 +88,16 @@ pub fn draw_figures(
         .iter()
         .any(|(_, _, rows)| rows.iter().flatten().any(|r| r.test_accuracy.is_some()))
     {
-        let chart = curves(
-            &best,
-            "Test accuracy: best lr per optimizer",
-            "test accuracy",
-            false,
-            |r| r.test_accuracy,
-        );
+        let chart = LineChart {
+            legend_bottom: true,
+            ..curves(
+                &best,
+                "Test accuracy: best lr per optimizer",
+                "test accuracy",
+                false,
+                |r| r.test_accuracy,
+            )
+        };
         save(
             "test_accuracy",
             "Test accuracy",
