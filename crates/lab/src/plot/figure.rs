@@ -43,7 +43,7 @@ pub fn save_figure(
     let temp = dir.join(format!(
         "{}{stem}-{}.png",
         crate::store::TEMP_PREFIX,
-        std::process::id()
+        crate::store::writer_tag()
     ));
     {
         let area = BitMapBackend::new(&temp, size).into_drawing_area();

@@ -15,7 +15,7 @@ pub use load::{ReportError, StoredRun};
 pub use stats::{ConfigStats, OptimizerStats, optimizer_stats};
 
 use crate::plot::format_number;
-use crate::store::{Status, remove_temp_files, summary_csv, write_atomic};
+use crate::store::{STALE_TEMP_AGE, Status, remove_temp_files, summary_csv, write_atomic};
 
 /// What [`build_report`] wrote.
 #[derive(Clone, Debug)]
@@ -45,7 +45,7 @@ pub fn build_report(dir: &Path) -> Result<ReportFiles, ReportError> {
     let stats = optimizer_stats(&run);
     let plots_dir = dir.join("plots");
     if plots_dir.is_dir() {
-        remove_temp_files(&plots_dir).map_err(io(&plots_dir))?;
+        remove_temp_files(&plots_dir, STALE_TEMP_AGE).map_err(io(&plots_dir))?;
     }
     let figures = draw_figures(&run, &stats, &plots_dir).map_err(ReportError::Plot)?;
     let blocks = report_blocks(&run, &stats, &figures);

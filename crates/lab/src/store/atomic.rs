@@ -4,6 +4,8 @@
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Prefix of the temporary files [`write_atomic`] creates (and resume sweeps away).
 pub const TEMP_PREFIX: &str = ".tmp-";
@@ -44,7 +46,7 @@ fn replace_file<'p>(path: &'p Path, bytes: &[u8]) -> io::Result<&'p Path> {
     let temp = dir.join(format!(
         "{TEMP_PREFIX}{}-{}",
         file_name.to_string_lossy(),
-        std::process::id()
+        writer_tag()
     ));
     let result = (|| {
         let mut file = File::create(&temp)?;
@@ -59,12 +61,34 @@ fn replace_file<'p>(path: &'p Path, bytes: &[u8]) -> io::Result<&'p Path> {
     result.map(|()| dir)
 }
 
-/// Removes leftover temporary files of interrupted writes in `dir`.
-pub fn remove_temp_files(dir: &Path) -> io::Result<()> {
+/// `<host>-<pid>`: distinct for every process writing into a shared run directory, also from
+/// different machines (shards on a network file system).
+pub fn writer_tag() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| format!("{}-{}", crate::machine::hostname(), std::process::id()))
+}
+
+/// Temporary files younger than this may belong to a write in progress (e.g. another shard
+/// starting at the same moment), so cleaning leaves them alone.
+pub const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
+
+/// Removes temporary files of interrupted writes in `dir` last modified at least `min_age` ago.
+pub fn remove_temp_files(dir: &Path, min_age: Duration) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
-            fs::remove_file(entry.path())?;
+        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let age = entry
+            .metadata()?
+            .modified()?
+            .elapsed()
+            .unwrap_or(Duration::ZERO);
+        if age >= min_age {
+            match fs::remove_file(entry.path()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
         }
     }
     Ok(())
@@ -83,7 +107,13 @@ mod tests {
         write_atomic(&path, b"second").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "second");
         fs::write(dir.join(format!("{TEMP_PREFIX}a.txt-1")), b"torn").unwrap();
-        remove_temp_files(&dir).unwrap();
+        remove_temp_files(&dir, STALE_TEMP_AGE).unwrap();
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            2,
+            "a fresh temporary file is kept"
+        );
+        remove_temp_files(&dir, Duration::ZERO).unwrap();
         let names: Vec<_> = fs::read_dir(&dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -6,7 +6,9 @@ mod result;
 mod run_dir;
 mod summary;
 
-pub use atomic::{TEMP_PREFIX, remove_temp_files, write_atomic, write_files_atomic};
+pub use atomic::{
+    STALE_TEMP_AGE, TEMP_PREFIX, remove_temp_files, write_atomic, write_files_atomic, writer_tag,
+};
 pub use metrics::{metrics_csv, read_metrics};
 pub use result::{Provenance, Status, TrialResult, finite};
 pub use run_dir::{RunDir, StoreError};

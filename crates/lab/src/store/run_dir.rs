@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{remove_temp_files, write_atomic, write_files_atomic};
+use super::atomic::{STALE_TEMP_AGE, remove_temp_files, write_atomic, write_files_atomic};
 use super::metrics::metrics_csv;
 use super::result::TrialResult;
 use crate::expand::Trial;
@@ -140,7 +140,8 @@ impl RunDir {
         }
         let trials_dir = dir.root.join("trials");
         fs::create_dir_all(&trials_dir).map_err(at(&trials_dir))?;
-        remove_temp_files(&dir.root).map_err(at(&dir.root))?;
+        // Stale ones only: a shard starting at the same moment may be writing here.
+        remove_temp_files(&dir.root, STALE_TEMP_AGE).map_err(at(&dir.root))?;
         write_atomic(&dir.spec_path(), spec_text.as_bytes()).map_err(at(&dir.spec_path()))?;
         let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
         write_atomic(&manifest_path, json.as_bytes()).map_err(at(&manifest_path))?;
