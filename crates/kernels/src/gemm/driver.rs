@@ -28,6 +28,8 @@ const PAR_GRAIN: usize = 1 << 20;
 /// A is packed when it is reused across more than this many NR-wide panels; below, the
 /// micro-kernel reads it in place (packing would cost as much as the multiply).
 const PACK_A_MIN_N: usize = 4 * NR;
+/// Blocks with at most this many rows read full-width panels of a row-major B in place.
+const DIRECT_B_MAX_ROWS: usize = 64;
 
 /// One GEMM call, shape-checked: `C[m x n] = f(alpha * A[m x k] * B[k x n] + beta * C + bias)`.
 pub(super) struct Problem<'a> {
@@ -87,7 +89,14 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
     } else {
         0
     };
-    let b_len = NC.min(cols.len()).next_multiple_of(NR) * kc_max;
+    // With few rows, each B panel serves only a few tiles: full-width panels of a row-major
+    // B are then read in place instead of packed (only the ragged edge panel is packed).
+    let direct_b = p.b.cs == 1 && rows.len() <= DIRECT_B_MAX_ROWS;
+    let b_len = if direct_b {
+        NR * kc_max
+    } else {
+        NC.min(cols.len()).next_multiple_of(NR) * kc_max
+    };
     with_workspace(|ws| {
         let (abuf, bbuf) = ws.buffers(a_len, b_len);
         for jc in cols.clone().step_by(NC) {
@@ -102,8 +111,10 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
                     beta: if pc == 0 { p.beta } else { 1.0 },
                     epilogue: if last { p.epilogue } else { None },
                 };
-                // SAFETY: the block `pc..pc + kc` x `jc..jc + nc` lies inside B.
-                unsafe { pack_b(bbuf, p.b.offset(pc, jc, kc, nc), kc, nc) };
+                if !direct_b {
+                    // SAFETY: the block `pc..pc + kc` x `jc..jc + nc` lies inside B.
+                    unsafe { pack_b(bbuf, p.b.offset(pc, jc, kc, nc), kc, nc) };
+                }
                 for ic in rows.clone().step_by(MC) {
                     let mc = MC.min(rows.end - ic);
                     let a = p.a.offset(ic, pc, mc, kc);
@@ -112,7 +123,17 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
                         unsafe { pack_a(abuf, a, mc, kc) };
                     }
                     for jr in (0..nc).step_by(NR) {
-                        let bpanel = &bbuf[jr / NR * NR * kc..];
+                        let ncols = NR.min(nc - jr);
+                        let (b_ptr, b_rs) = if !direct_b {
+                            (bbuf[jr / NR * NR * kc..].as_ptr(), NR)
+                        } else if ncols == NR {
+                            (p.b.at(pc, jc + jr), p.b.rs)
+                        } else {
+                            let edge = p.b.offset(pc, jc + jr, kc, ncols);
+                            // SAFETY: the edge panel lies inside B.
+                            unsafe { pack_b(bbuf, edge, kc, ncols) };
+                            (bbuf.as_ptr(), NR)
+                        };
                         for (tile_index, (ir, rows)) in row_tiles(mc).enumerate() {
                             let (a_ptr, a_rs, a_cs) = if packed_a {
                                 (abuf[tile_index * MR * kc..].as_ptr(), 1, MR)
@@ -124,19 +145,21 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
                                 a: a_ptr,
                                 a_rs,
                                 a_cs,
-                                b: bpanel.as_ptr(),
+                                b: b_ptr,
+                                b_rs,
                                 row0: ic + ir,
                                 col0: jc + jr,
                                 rows,
-                                cols: NR.min(nc - jr),
+                                cols: ncols,
                             };
                             // SAFETY: the A panel has `t.rows` readable rows, the B panel
                             // is packed to NR columns, the tile lies inside C.
                             unsafe {
-                                if packed_a {
-                                    tile_rows::<true>(&t, p.c, &wb);
-                                } else {
-                                    tile_rows::<false>(&t, p.c, &wb);
+                                match (packed_a, b_rs == NR) {
+                                    (true, true) => tile_rows::<true, true>(&t, p.c, &wb),
+                                    (true, false) => tile_rows::<true, false>(&t, p.c, &wb),
+                                    (false, true) => tile_rows::<false, true>(&t, p.c, &wb),
+                                    (false, false) => tile_rows::<false, false>(&t, p.c, &wb),
                                 }
                             }
                         }
@@ -183,27 +206,31 @@ struct TileJob {
     a_rs: usize,
     a_cs: usize,
     b: *const f32,
+    b_rs: usize,
     row0: usize,
     col0: usize,
     rows: usize,
     cols: usize,
 }
 
-/// [`tile`] with `R = t.rows`; a packed A panel (`PACKED`) gets its strides as constants.
+/// [`tile`] with `R = t.rows`; packed panels (`PACKED_A`: `a_rs = 1, a_cs = MR`; `PACKED_B`:
+/// `b_rs = NR`) get their strides as constants for the compiler.
 ///
 /// # Safety
 /// As for [`tile`].
 #[inline(always)]
-unsafe fn tile_rows<const PACKED: bool>(t: &TileJob, c: Output, wb: &WriteBack<'_>) {
-    let t = if PACKED {
-        TileJob {
-            a_rs: 1,
-            a_cs: MR,
-            ..*t
-        }
-    } else {
-        *t
-    };
+unsafe fn tile_rows<const PACKED_A: bool, const PACKED_B: bool>(
+    t: &TileJob,
+    c: Output,
+    wb: &WriteBack<'_>,
+) {
+    let mut t = *t;
+    if PACKED_A {
+        (t.a_rs, t.a_cs) = (1, MR);
+    }
+    if PACKED_B {
+        t.b_rs = NR;
+    }
     // SAFETY: forwarded from the caller.
     unsafe {
         match t.rows {
@@ -224,7 +251,7 @@ unsafe fn tile_rows<const PACKED: bool>(t: &TileJob, c: Output, wb: &WriteBack<'
 #[inline(always)]
 unsafe fn tile<const R: usize>(t: &TileJob, c: Output, wb: &WriteBack<'_>) {
     unsafe {
-        let acc: Tile<R> = kernel::<R>(t.kc, t.a, t.a_rs, t.a_cs, t.b);
+        let acc: Tile<R> = kernel::<R>(t.kc, t.a, t.a_rs, t.a_cs, t.b, t.b_rs);
         write_back::<R>(&acc, c, t.row0, t.col0, t.rows, t.cols, wb);
     }
 }

@@ -20,7 +20,7 @@ pub(super) type Tile<const R: usize> = [[f32x8; NR / LANES]; R];
 /// block or thread computes it).
 ///
 /// `A[i, p]` is read at `a + i * a_rs + p * a_cs` (a packed panel has `a_rs = 1, a_cs = MR`);
-/// `B[p, j]` at `b + p * NR + j` (a packed panel).
+/// `B[p, j]` at `b + p * b_rs + j` (a packed panel has `b_rs = NR`).
 ///
 /// # Safety
 /// All `R x kc` elements of A and `kc x NR` elements of B must be readable.
@@ -31,6 +31,7 @@ pub(super) unsafe fn kernel<const R: usize>(
     a_rs: usize,
     a_cs: usize,
     b: *const f32,
+    b_rs: usize,
 ) -> Tile<R> {
     let mut acc = [[f32x8::ZERO; NR / LANES]; R];
     let rows: [*const f32; R] = std::array::from_fn(|i| a.wrapping_add(i * a_rs));
@@ -38,7 +39,7 @@ pub(super) unsafe fn kernel<const R: usize>(
     let mut step = |p: usize| {
         // SAFETY: `p < kc` and the caller guarantees the panels' extent.
         unsafe {
-            let bp = b.add(p * NR);
+            let bp = b.add(p * b_rs);
             let b0 = (bp as *const f32x8).read_unaligned();
             let b1 = (bp.add(LANES) as *const f32x8).read_unaligned();
             for (row, &ap) in acc.iter_mut().zip(&rows) {
