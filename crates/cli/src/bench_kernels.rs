@@ -6,6 +6,7 @@
 mod report;
 mod shapes;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -69,14 +70,15 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
             .num_threads(t)
             .build()
             .map_err(|e| format!("cannot start {t} threads: {e}"))?;
-        pool.install(|| {
+        pool.install(|| -> Result<(), String> {
             for shape in shapes(args.quick) {
                 let (native, faer) = measure(&shape, Par::threads(t), repeats);
                 if args.json {
                     for (backend, gflops) in [("native", native), ("faer", faer)] {
                         let line = json!({"shape": shape.name, "m": shape.m, "n": shape.n,
                             "k": shape.k, "threads": t, "backend": backend, "gflops": gflops});
-                        println!("{line}");
+                        writeln!(std::io::stdout(), "{line}")
+                            .map_err(|e| format!("stdout: {e}"))?;
                     }
                 } else {
                     eprintln!(
@@ -91,7 +93,8 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
                     faer,
                 });
             }
-        });
+            Ok(())
+        })?;
     }
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let table = report::write(&args.out, &results, &command, repeats)?;
