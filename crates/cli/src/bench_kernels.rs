@@ -105,7 +105,7 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
 }
 
 /// Median GFLOP/s of (native, faer) over `repeats` rounds; in every round each backend runs a
-/// batch of calls lasting about 5 ms (at least one call), native first then faer.
+/// batch of calls lasting about 5 ms (at least one call), the two back to back.
 fn measure(shape: &Shape, par: Par, repeats: usize) -> (f64, f64) {
     let a = filled(shape.a_rows(), shape.a_cols(), 1);
     let b = filled(shape.b_rows(), shape.b_cols(), 2);
@@ -131,8 +131,13 @@ fn measure(shape: &Shape, par: Par, repeats: usize) -> (f64, f64) {
     let per_call = start.elapsed().as_secs_f64() / 2.0;
     let calls = ((5e-3 / per_call.max(1e-9)) as usize).clamp(1, 10_000);
     let mut seconds = [Vec::new(), Vec::new()];
-    for _ in 0..repeats {
-        for (i, backend) in [Backend::Native, Backend::Faer].into_iter().enumerate() {
+    for round in 0..repeats {
+        // Alternate which backend goes first, so neither always runs right after the other.
+        let mut order = [(0, Backend::Native), (1, Backend::Faer)];
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for (i, backend) in order {
             let start = Instant::now();
             for _ in 0..calls {
                 call(backend);
