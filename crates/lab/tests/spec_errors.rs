@@ -145,6 +145,14 @@ fn type_errors_name_the_expected_and_found_types() {
 }
 
 #[test]
+fn a_missing_section_is_named() {
+    let text = VALID.replace("[train]\nsteps = 20\neval_every = 5\n", "");
+    let e = one_error(&text);
+    assert_eq!(e.location(), "exp/t.toml:1:1");
+    assert_eq!(e.message, "missing section [train]");
+}
+
+#[test]
 fn toml_syntax_errors_are_located() {
     let e = one_error(&VALID.replace("seed = 1", "seed = "));
     assert_eq!(e.location(), "exp/t.toml:2:8");

@@ -108,18 +108,14 @@ fn section<'t>(
     key: &'static str,
 ) -> Option<TableReader<'t>> {
     let section = optional_section(d, t, key);
-    if section.is_none() && !t_has(t, key) {
-        t.missing(
-            d,
-            &format!("[{key}]"),
-            &format!("add a [{key}] section (see experiments/README.md)"),
+    if section.is_none() && !t.has(key) {
+        d.error_help(
+            t.span.clone(),
+            format!("missing section [{key}]"),
+            format!("add a [{key}] section (see experiments/README.md)"),
         );
     }
     section
-}
-
-fn t_has(t: &mut TableReader, key: &'static str) -> bool {
-    t.entry(key).is_some()
 }
 
 fn optional_section<'t>(
