@@ -1,15 +1,23 @@
 //! General matrix multiply: `C = alpha * op(A) * op(B) + beta * C`, and the fused linear-layer
 //! forward `C = act(op(A) * op(B) + bias)`.
 //!
-//! The native backend is BLIS-style (see [`driver`]): B is packed in `KC x NC` blocks of
+//! The native backend is BLIS-style (`gemm/driver.rs`): B is packed in `KC x NC` blocks of
 //! NR-wide panels, A in `MC x KC` blocks of MR-tall panels, and a `6 x 16` register-tile
-//! micro-kernel on `wide::f32x8` FMAs ([`microkernel`]) computes each tile of `C`. Packing
-//! zero-pads the edges, so the bulk of every shape runs on full tiles; edge tiles write back
-//! only their valid part.
+//! micro-kernel on `wide::f32x8` FMAs (`gemm/microkernel.rs`) computes each tile of `C`. Packing
+//! zero-pads the edges, so the bulk of every shape runs on full tiles; edge tiles run a kernel
+//! with fewer rows and write back only their valid part (masked edge loads, split stores).
+//! Where packing cannot pay off it is skipped: A is read in place when `n <= 64` (each A
+//! element then feeds at most 4 panels), and full-width panels of a row-major B are read in
+//! place by blocks of at most 64 rows.
 //!
 //! Blocking for Zen 3 / AVX2 (32 KiB L1d, 512 KiB L2 per core): a B micro-panel
 //! (`KC x NR` = 16 KiB) and an A micro-panel (6 KiB) stay in L1, the A block (`MC x KC` =
-//! 144 KiB) in L2, the B block (`KC x NC` = 3 MiB) in L3.
+//! 144 KiB) in L2, the B block (`KC x NC` = 3 MiB) in L3. The depth is cut into equal blocks of
+//! at most KC (784 -> 4 x 196), so no block is too thin to amortise its write-back.
+//!
+//! Parallelism (`Par::Rayon(t)`): up to `t` tasks over blocks of rows (or of columns when C is
+//! wider than tall), each running the whole loop nest with its own thread-local buffers; at
+//! most one task per 2^20 multiply-adds, so small problems stay on one thread.
 mod driver;
 mod faer_backend;
 mod microkernel;
