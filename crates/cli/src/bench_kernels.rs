@@ -32,12 +32,14 @@ pub struct BenchKernelsArgs {
     out: PathBuf,
 }
 
-/// One measured (shape, threads) pair: median GFLOP/s of each backend.
+/// One measured (shape, threads) pair: median GFLOP/s of each backend, and the median over
+/// rounds of the native/faer ratio within a round (robust to load that comes and goes).
 pub struct Measurement {
     pub shape: Shape,
     pub threads: usize,
     pub native: f64,
     pub faer: f64,
+    pub ratio: f64,
 }
 
 /// Runs the benchmark; errors go to stderr with a failure code.
@@ -72,7 +74,7 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot start {t} threads: {e}"))?;
         pool.install(|| -> Result<(), String> {
             for shape in shapes(args.quick) {
-                let (native, faer) = measure(&shape, Par::threads(t), repeats);
+                let (native, faer, ratio) = measure(&shape, Par::threads(t), repeats);
                 if args.json {
                     for (backend, gflops) in [("native", native), ("faer", faer)] {
                         let line = json!({"shape": shape.name, "m": shape.m, "n": shape.n,
@@ -91,6 +93,7 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
                     threads: t,
                     native,
                     faer,
+                    ratio,
                 });
             }
             Ok(())
@@ -104,9 +107,10 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Median GFLOP/s of (native, faer) over `repeats` rounds; in every round each backend runs a
-/// batch of calls lasting about 5 ms (at least one call), the two back to back.
-fn measure(shape: &Shape, par: Par, repeats: usize) -> (f64, f64) {
+/// Median GFLOP/s of native and faer over `repeats` rounds, and the median of the per-round
+/// ratio native/faer; in every round each backend runs a batch of calls lasting about 5 ms (at
+/// least one call), the two back to back.
+fn measure(shape: &Shape, par: Par, repeats: usize) -> (f64, f64, f64) {
     let a = filled(shape.a_rows(), shape.a_cols(), 1);
     let b = filled(shape.b_rows(), shape.b_cols(), 2);
     let mut c = Mat::zeros(shape.m, shape.n);
@@ -145,9 +149,14 @@ fn measure(shape: &Shape, par: Par, repeats: usize) -> (f64, f64) {
             seconds[i].push(start.elapsed().as_secs_f64() / calls as f64);
         }
     }
+    let mut ratios: Vec<f64> = seconds[1]
+        .iter()
+        .zip(&seconds[0])
+        .map(|(f, n)| f / n)
+        .collect();
     let gflops = |s: &mut Vec<f64>| flops / median(s) / 1e9;
     let [native, faer] = &mut seconds;
-    (gflops(native), gflops(faer))
+    (gflops(native), gflops(faer), median(&mut ratios))
 }
 
 fn median(values: &mut [f64]) -> f64 {
