@@ -42,6 +42,37 @@ pub struct BenchTrainArgs {
     json: bool,
 }
 
+/// The closing `--json` line, keys in this order (`"summary": true` first, like the peers').
+#[derive(serde::Serialize)]
+struct Summary {
+    summary: bool,
+    threads: usize,
+    /// Median epoch time after the first epoch.
+    epoch_s: f64,
+    test_acc: f32,
+    #[serde(rename = "impl")]
+    implementation: &'static str,
+    batch: usize,
+    epochs: usize,
+    epoch_times_s: Vec<f64>,
+    phases_s: Phases,
+    gemm_gflop_per_epoch: f64,
+    gemm_floor_s: f64,
+    floor_ratio: f64,
+    every_epoch_floor_ratio: Vec<f64>,
+    gemms: Vec<serde_json::Value>,
+    load_avg_1m: Option<f64>,
+}
+
+/// Median seconds per epoch in each phase (forward: the separate forward+loss pass).
+#[derive(serde::Serialize)]
+struct Phases {
+    batching: f64,
+    forward: f64,
+    backward: f64,
+    optimizer: f64,
+}
+
 /// One epoch's times with the forward/backward split.
 struct EpochReport {
     timing: EpochTiming,
@@ -222,6 +253,15 @@ fn print_table(epochs: &[EpochReport], floor: &EpochFloor) {
         epoch_s / floor.seconds,
         100.0 * epochs.last().map_or(f32::NAN, |e| e.test_accuracy)
     );
+    if let Some(load) = load_average() {
+        println!("machine load (1-minute average) at the end: {load:.2}");
+    }
+}
+
+/// The 1-minute load average (Linux `/proc/loadavg`): timings on a busy machine say so.
+fn load_average() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next()?.parse().ok()
 }
 
 fn print_json(args: &BenchTrainArgs, epochs: &[EpochReport], floor: &EpochFloor) {
@@ -241,33 +281,34 @@ fn print_json(args: &BenchTrainArgs, epochs: &[EpochReport], floor: &EpochFloor)
         );
     }
     let epoch_s = median_after_first(epochs, EpochReport::epoch_s);
-    let gemms: Vec<_> = floor
-        .speeds
-        .iter()
-        .map(|s| json!({"what": s.shape.what, "m": s.shape.m, "n": s.shape.n, "k": s.shape.k, "gflops": s.gflops()}))
-        .collect();
+    let summary = Summary {
+        summary: true,
+        threads: args.threads,
+        epoch_s,
+        test_acc: epochs.last().map_or(f32::NAN, |e| e.test_accuracy),
+        implementation: "descent",
+        batch: args.batch,
+        epochs: args.epochs,
+        epoch_times_s: epochs.iter().map(EpochReport::epoch_s).collect(),
+        phases_s: Phases {
+            batching: median_after_first(epochs, |e| e.timing.batching_s),
+            forward: epochs.first().map_or(f64::NAN, |e| e.forward_s),
+            backward: median_after_first(epochs, EpochReport::backward_s),
+            optimizer: median_after_first(epochs, |e| e.timing.optimizer_s),
+        },
+        gemm_gflop_per_epoch: floor.flops / 1e9,
+        gemm_floor_s: floor.seconds,
+        floor_ratio: epoch_s / floor.seconds,
+        every_epoch_floor_ratio: epochs.iter().map(|e| e.epoch_s() / floor.seconds).collect(),
+        gemms: floor
+            .speeds
+            .iter()
+            .map(|s| json!({"what": s.shape.what, "m": s.shape.m, "n": s.shape.n, "k": s.shape.k, "gflops": s.gflops()}))
+            .collect(),
+        load_avg_1m: load_average(),
+    };
     println!(
         "{}",
-        json!({
-            "summary": true,
-            "impl": "descent",
-            "threads": args.threads,
-            "batch": args.batch,
-            "epochs": args.epochs,
-            "epoch_s": epoch_s,
-            "test_acc": epochs.last().map_or(f32::NAN, |e| e.test_accuracy),
-            "epoch_times_s": epochs.iter().map(EpochReport::epoch_s).collect::<Vec<_>>(),
-            "phases_s": {
-                "batching": median_after_first(epochs, |e| e.timing.batching_s),
-                "forward": epochs.first().map_or(f64::NAN, |e| e.forward_s),
-                "backward": median_after_first(epochs, EpochReport::backward_s),
-                "optimizer": median_after_first(epochs, |e| e.timing.optimizer_s),
-            },
-            "gemm_gflop_per_epoch": floor.flops / 1e9,
-            "gemm_floor_s": floor.seconds,
-            "floor_ratio": epoch_s / floor.seconds,
-            "every_epoch_floor_ratio": epochs.iter().map(|e| e.epoch_s() / floor.seconds).collect::<Vec<_>>(),
-            "gemms": gemms,
-        })
+        serde_json::to_string(&summary).expect("plain data serialises")
     );
 }
