@@ -4,7 +4,7 @@
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::Mutex;
 
 use descent_autograd::Par;
 use descent_data::{DataError, Split};
@@ -121,49 +121,31 @@ pub fn run_sweep(
         .num_threads(threads)
         .build()
         .expect("a rayon pool starts");
-    let mut counts = RunCounts {
+    let counts = Mutex::new(RunCounts {
         in_shard: mine.len(),
         skipped: mine.len() - pending.len(),
         ran: 0,
         diverged: 0,
         failed: 0,
-    };
-    // Workers train; one writer thread stores results as they come, so the fsyncs of one
-    // trial overlap the training of the next. The bounded queue holds at most a few results.
-    let (sender, receiver) =
-        mpsc::sync_channel::<(&Trial, Vec<MetricRow>, TrialResult)>(2 * threads);
-    std::thread::scope(|scope| {
-        let writer = scope.spawn(|| -> Result<(), StoreError> {
-            for (trial, rows, result) in receiver {
+    });
+    pool.install(|| {
+        pending
+            .par_iter()
+            .try_for_each(|trial| -> Result<(), StoreError> {
+                dir.reset_trial(&trial.id)?;
+                let (rows, result) = run_trial(trial, &data, par, &provenance);
                 dir.write_trial(trial, &rows, &result)?;
-                counts.ran += 1;
-                counts.diverged += usize::from(result.status == Status::Diverged);
-                counts.failed += usize::from(result.status == Status::Failed);
+                {
+                    let mut c = counts.lock().expect("counts lock");
+                    c.ran += 1;
+                    c.diverged += usize::from(result.status == Status::Diverged);
+                    c.failed += usize::from(result.status == Status::Failed);
+                }
                 progress.trial_done(trial, &result);
-            }
-            Ok(())
-        });
-        let trained = pool.install(|| {
-            pending
-                .par_iter()
-                .try_for_each(|trial| -> Result<(), StoreError> {
-                    dir.reset_trial(&trial.id)?;
-                    let (rows, result) = run_trial(trial, &data, par, &provenance);
-                    // A send fails only when the writer stopped on an error (returned
-                    // below): stop training too.
-                    sender
-                        .send((trial, rows, result))
-                        .map_err(|_| StoreError::Io {
-                            path: dir.root().to_path_buf(),
-                            error: std::io::Error::other("the result writer stopped"),
-                        })
-                })
-        });
-        drop(sender);
-        writer.join().expect("the writer thread does not panic")?;
-        trained
+                Ok(())
+            })
     })?;
-    Ok(counts)
+    Ok(counts.into_inner().expect("counts lock"))
 }
 
 /// Trains one trial; a setup error or a panic makes a `failed` result, never a crash.
