@@ -65,7 +65,7 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
     if threads.contains(&0) {
         return Err("--threads must be positive".into());
     }
-    let repeats = if args.quick { 9 } else { 21 };
+    let repeats = if args.quick { 41 } else { 101 };
     let mut results = Vec::new();
     for &t in &threads {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -108,7 +108,7 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
 }
 
 /// Median GFLOP/s of native and faer over `repeats` rounds, and the median of the per-round
-/// ratio native/faer; in every round each backend runs a batch of calls lasting about 5 ms (at
+/// ratio native/faer; in every round each backend runs a batch of calls lasting about 1 ms (at
 /// least one call), the two back to back.
 fn measure(shape: &Shape, par: Par, repeats: usize) -> (f64, f64, f64) {
     let a = filled(shape.a_rows(), shape.a_cols(), 1);
@@ -133,7 +133,10 @@ fn measure(shape: &Shape, par: Par, repeats: usize) -> (f64, f64, f64) {
     call(Backend::Native);
     call(Backend::Faer);
     let per_call = start.elapsed().as_secs_f64() / 2.0;
-    let calls = ((5e-3 / per_call.max(1e-9)) as usize).clamp(1, 10_000);
+    let calls = ((1e-3 / per_call.max(1e-9)) as usize).clamp(1, 10_000);
+    // Short batches, many rounds: neighbouring native/faer batches then see the same load.
+    // Large shapes (over 1 ms per call) get fewer rounds: about 2 s per backend, at least 7.
+    let repeats = repeats.min(((2.0 / per_call.max(1e-9)) as usize).max(7));
     let mut seconds = [Vec::new(), Vec::new()];
     for round in 0..repeats {
         // Alternate which backend goes first, so neither always runs right after the other.

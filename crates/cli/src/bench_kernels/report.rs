@@ -23,7 +23,8 @@ pub fn write(
     let _ = writeln!(md, "Machine: {}  ", machine());
     let _ = writeln!(
         md,
-        "GFLOP/s = 2mnk / time, median of {repeats} repeats; in every repeat native and faer run \
+        "GFLOP/s = 2mnk / time, median of up to {repeats} repeats (about 1 ms each; at least 7 \
+         and about 2 s per backend for large shapes); in every repeat native and faer run \
          back to back (alternating which goes first), and native/faer is the median of the \
          per-repeat ratios, so load on the machine affects both alike.\n"
     );
