@@ -12,6 +12,7 @@ use descent_lab::report::build_report;
 use descent_lab::runner::{BuildInfo, RunError, RunOptions, run_sweep};
 use descent_lab::shard::Shard;
 use descent_lab::spec::{Spec, SpecErrors, SpecSource, parse_spec};
+use descent_lab::store::Durability;
 
 use crate::progress::SweepProgress;
 
@@ -54,6 +55,10 @@ pub struct RunArgs {
     /// Skip building the report after the run.
     #[arg(long)]
     pub no_report: bool,
+    /// Also fsync every trial file, so finished trials survive a power loss (slower). Without
+    /// it, files are still written atomically (temp + rename): a killed run resumes intact.
+    #[arg(long)]
+    pub fsync: bool,
 }
 
 #[derive(Args, Debug)]
@@ -138,6 +143,11 @@ fn run(args: RunArgs) -> ExitCode {
         threads,
         shard,
         build: build_info(),
+        durability: if args.fsync {
+            Durability::Synced
+        } else {
+            Durability::Renamed
+        },
     };
     let progress = SweepProgress::new();
     let counts = run_sweep(&spec, &trials, &opts, &progress);

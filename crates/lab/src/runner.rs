@@ -16,7 +16,7 @@ use crate::machine;
 use crate::setup::train_setup;
 use crate::shard::Shard;
 use crate::spec::Spec;
-use crate::store::{Provenance, RunDir, Status, StoreError, TrialResult, finite};
+use crate::store::{Durability, Provenance, RunDir, Status, StoreError, TrialResult, finite};
 use crate::train::{MetricRow, TrainStatus, train};
 
 /// The build of descent that runs trials (recorded in every `result.json`).
@@ -36,6 +36,9 @@ pub struct RunOptions {
     pub threads: usize,
     pub shard: Shard,
     pub build: BuildInfo,
+    /// How trial files are written: renamed into place (survives a killed process) or also
+    /// fsynced (survives a power loss).
+    pub durability: Durability,
 }
 
 /// Told about progress as trials end (from worker threads).
@@ -92,7 +95,8 @@ pub fn run_sweep(
     progress: &dyn Progress,
 ) -> Result<RunCounts, RunError> {
     let data = load_data(&spec.data, spec.data_dir.as_deref()).map_err(RunError::Data)?;
-    let dir = RunDir::prepare(&opts.out, &spec.name, &spec.source.text, trials)?;
+    let dir = RunDir::prepare(&opts.out, &spec.name, &spec.source.text, trials)?
+        .with_durability(opts.durability);
     let mine: Vec<&Trial> = trials
         .iter()
         .filter(|t| opts.shard.contains(t.index))

@@ -9,7 +9,7 @@ use descent_lab::report::build_report;
 use descent_lab::runner::{BuildInfo, Progress, RunCounts, RunOptions, run_sweep};
 use descent_lab::shard::Shard;
 use descent_lab::spec::{Spec, SpecSource, parse_spec};
-use descent_lab::store::{RunDir, Status, StoreError, TrialResult};
+use descent_lab::store::{Durability, RunDir, Status, StoreError, TrialResult};
 
 /// 3 optimizers x 3 lrs x 2 seeds on moons; lr 300 diverges for every optimizer.
 const SPEC: &str = r#"
@@ -66,6 +66,7 @@ fn run(text: &str, out: &Path, threads: usize, shard: Shard) -> Result<RunCounts
             version: "test".into(),
             git_commit: "test".into(),
         },
+        durability: Durability::Renamed,
     };
     run_sweep(&spec, &trials, &opts, &Quiet).map_err(|e| e.to_string())
 }

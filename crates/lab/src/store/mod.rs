@@ -7,7 +7,8 @@ mod run_dir;
 mod summary;
 
 pub use atomic::{
-    STALE_TEMP_AGE, TEMP_PREFIX, remove_temp_files, write_atomic, write_files_atomic, writer_tag,
+    Durability, STALE_TEMP_AGE, TEMP_PREFIX, remove_temp_files, write_atomic, write_files_atomic,
+    writer_tag,
 };
 pub use metrics::{metrics_csv, read_metrics};
 pub use result::{Provenance, Status, TrialResult, finite};

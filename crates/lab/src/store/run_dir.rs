@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{STALE_TEMP_AGE, remove_temp_files, write_atomic, write_files_atomic};
+use super::atomic::{
+    Durability, STALE_TEMP_AGE, remove_temp_files, write_atomic, write_files_atomic,
+};
 use super::metrics::metrics_csv;
 use super::result::TrialResult;
 use crate::expand::Trial;
@@ -27,6 +29,8 @@ use crate::train::MetricRow;
 #[derive(Clone, Debug)]
 pub struct RunDir {
     root: PathBuf,
+    /// How trial files are written (spec, manifest and reports are always synced).
+    durability: Durability,
 }
 
 /// `run.json`: what the directory holds results of.
@@ -80,7 +84,15 @@ pub(crate) fn at(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
 impl RunDir {
     /// A handle on an existing (or to be created) directory; nothing is touched.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into() }
+        Self {
+            root: root.into(),
+            durability: Durability::default(),
+        }
+    }
+
+    /// The same directory, writing trial files with `durability`.
+    pub fn with_durability(self, durability: Durability) -> Self {
+        Self { durability, ..self }
     }
 
     pub fn root(&self) -> &Path {
@@ -193,11 +205,14 @@ impl RunDir {
             dir.join("result.json"),
         );
         // result.json last: it marks the trial finished.
-        write_files_atomic(&[
-            (&toml_path, toml.as_bytes()),
-            (&metrics_path, metrics.as_bytes()),
-            (&result_path, json.as_bytes()),
-        ])
+        write_files_atomic(
+            &[
+                (&toml_path, toml.as_bytes()),
+                (&metrics_path, metrics.as_bytes()),
+                (&result_path, json.as_bytes()),
+            ],
+            self.durability,
+        )
         .map_err(at(&dir))?;
         Ok(())
     }
