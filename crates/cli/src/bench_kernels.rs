@@ -65,6 +65,7 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
     if threads.contains(&0) {
         return Err("--threads must be positive".into());
     }
+    let load_before = report::load_average();
     let repeats = if args.quick { 41 } else { 101 };
     let mut results = Vec::new();
     for &t in &threads {
@@ -100,7 +101,8 @@ fn bench(args: &BenchKernelsArgs) -> Result<(), String> {
         })?;
     }
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    let table = report::write(&args.out, &results, &command, repeats)?;
+    let load = format!("{} before, {} after", load_before, report::load_average());
+    let table = report::write(&args.out, &results, &command, repeats, &load)?;
     if !args.json {
         println!("{table}");
     }

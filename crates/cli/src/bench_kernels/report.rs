@@ -14,6 +14,7 @@ pub fn write(
     results: &[Measurement],
     command: &str,
     repeats: usize,
+    load: &str,
 ) -> Result<String, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let table = table(results);
@@ -21,6 +22,7 @@ pub fn write(
     let _ = writeln!(md, "# GEMM kernels: native vs faer\n");
     let _ = writeln!(md, "Command: `{command}`  ");
     let _ = writeln!(md, "Machine: {}  ", machine());
+    let _ = writeln!(md, "Load average (1 min): {load}  ");
     let _ = writeln!(
         md,
         "GFLOP/s = 2mnk / time, median of up to {repeats} repeats (about 1 ms each; at least 7 \
@@ -149,6 +151,14 @@ fn chart(results: &[Measurement]) -> LineChart {
         series,
         ..LineChart::default()
     }
+}
+
+/// The 1-minute load average (other work on the machine skews the timings), if the OS tells.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// CPU model and core count, as far as the OS tells.
