@@ -162,14 +162,43 @@ pub fn scale(alpha: f32, x: &mut [f32]) {
 }
 
 /// `out_j = sum_i m_ij` (the bias gradient of a linear layer); `out` is overwritten.
-/// Summed in f32 in row order (deterministic; error <= rows * 6e-8 * sum_i |m_ij|).
+/// Summed in f32 (deterministic; error <= rows * 6e-8 * sum_i |m_ij|): a single column as
+/// four interleaved partial sums `s_r = sum_{i = r mod 4} m_i0`, combined as
+/// `(s_0 + s_1) + (s_2 + s_3)` (independent adds instead of one serial chain); narrower than a
+/// vector, column by column in row order; wider, vector by vector in row order.
 pub fn col_sums(m: MatRef<'_>, out: &mut [f32]) {
     assert_eq!(out.len(), m.cols());
-    out.fill(0.0);
-    for i in 0..m.rows() {
-        let row = m.row(i);
-        zip_into_self(out, row);
+    let (rows, rs, data) = (m.rows(), m.row_stride(), m.data());
+    match m.cols() {
+        0 => {}
+        1 => out[0] = column_sum(data, rs, rows),
+        cols if cols < LANES => {
+            for (j, o) in out.iter_mut().enumerate() {
+                *o = (0..rows).fold(0.0, |s, i| s + data[i * rs + j]);
+            }
+        }
+        _ => {
+            out.fill(0.0);
+            for i in 0..rows {
+                zip_into_self(out, m.row(i));
+            }
+        }
     }
+}
+
+/// `sum_i data[i * stride]` for `i < rows` as four interleaved partial sums (see [`col_sums`]).
+fn column_sum(data: &[f32], stride: usize, rows: usize) -> f32 {
+    let mut s = [0.0f32; 4];
+    let body = rows - rows % 4;
+    for i in (0..body).step_by(4) {
+        for (r, acc) in s.iter_mut().enumerate() {
+            *acc += data[(i + r) * stride];
+        }
+    }
+    for (i, acc) in (body..rows).zip(&mut s) {
+        *acc += data[i * stride];
+    }
+    (s[0] + s[1]) + (s[2] + s[3])
 }
 
 /// `out += x` vector by vector.

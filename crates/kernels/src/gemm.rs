@@ -17,13 +17,14 @@
 //!
 //! Parallelism (`Par::Rayon(t)`): up to `t` tasks over blocks of rows (or of columns when C is
 //! wider than tall), each running the whole loop nest with its own thread-local buffers; at
-//! most one task per 2^20 multiply-adds, so small problems stay on one thread.
+//! most one task per 2^18 multiply-adds, so small problems stay on one thread.
 mod driver;
 mod faer_backend;
 mod microkernel;
 mod operand;
 mod pack;
 mod reference;
+mod small;
 mod workspace;
 
 pub use reference::gemm_reference;

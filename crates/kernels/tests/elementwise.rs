@@ -233,7 +233,16 @@ fn axpy_and_scale_are_correctly_rounded() {
 
 #[test]
 fn col_sums_matches_f64() {
-    for (rows, cols, stride) in [(0, 5, 5), (1, 9, 9), (37, 13, 16), (200, 130, 130)] {
+    let shapes = [
+        (0, 5, 5),
+        (1, 9, 9),
+        (37, 13, 16),
+        (200, 130, 130),
+        (103, 1, 1),
+        (6, 1, 3),
+        (50, 3, 7),
+    ];
+    for (rows, cols, stride) in shapes {
         let data = random_rows(rows.max(1), stride, 1.0, 9);
         let m = MatRef::new(&data, rows, cols, stride);
         let mut out = vec![f32::NAN; cols];

@@ -208,8 +208,14 @@ fn block_edges_match_reference() {
 /// Splitting over output blocks never changes a bit: every element sees the same FMA sequence.
 #[test]
 fn thread_count_does_not_change_bits() {
-    // Row split (m >= n), column split (m < n), and a 3-way split; all above the parallel grain.
-    for (m, n, k) in [(300, 150, 100), (64, 600, 130), (517, 259, 40)] {
+    // Row split (m >= n), column split (m < n), 3- and 8-way splits, the MLP output layer;
+    // all above the parallel grain.
+    for (m, n, k) in [
+        (300, 150, 100),
+        (64, 600, 130),
+        (517, 259, 40),
+        (512, 10, 128),
+    ] {
         for (op_a, op_b) in [(Op::Identity, Op::Identity), (Op::Transpose, Op::Transpose)] {
             let case = Case::new(m, n, k, op_a, op_b, [0, 3, 1], 0.0, 7);
             let run = |par| {
@@ -271,6 +277,10 @@ fn linear_forward_matches_reference() {
         (32, 10, 128, Op::Identity, Op::Identity),
         (37, 130, 300, Op::Identity, Op::Transpose),
         (13, 70, 7, Op::Transpose, Op::Identity),
+        // Direct small-product forms: scalar, rows, dot.
+        (100, 1, 1, Op::Identity, Op::Transpose),
+        (20, 9, 16, Op::Identity, Op::Identity),
+        (2, 3, 40, Op::Identity, Op::Transpose),
     ] {
         for act in acts {
             for with_bias in [false, true] {

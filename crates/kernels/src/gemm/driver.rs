@@ -18,13 +18,15 @@
 use super::microkernel::{Tile, WriteBack, kernel, write_back};
 use super::operand::{Operand, Output};
 use super::pack::{pack_a, pack_b};
+use super::small;
 use super::workspace::with_workspace;
 use super::{KC, MC, MR, NC, NR};
 use crate::{Activation, Par};
 use std::ops::Range;
 
-/// Work (`m * n * k`) per parallel task below which splitting costs more than it saves.
-const PAR_GRAIN: usize = 1 << 20;
+/// Work (`m * n * k`) per parallel task below which splitting costs more than it saves (2^18
+/// multiply-adds: 5-10 µs of one core, several times a rayon fork-join).
+const PAR_GRAIN: usize = 1 << 18;
 /// A is packed when it is reused across more than this many NR-wide panels; below, the
 /// micro-kernel reads it in place (packing would cost as much as the multiply).
 const PACK_A_MIN_N: usize = 4 * NR;
@@ -44,10 +46,15 @@ pub(super) struct Problem<'a> {
     pub epilogue: Option<(Option<&'a [f32]>, Activation)>,
 }
 
-/// Runs the problem with up to `par.degree()` tasks, each on a block of rows (or of columns,
-/// when `C` is wider than tall: each task then re-packs the smaller A instead of the larger B).
+/// Runs the problem: small ones directly on this thread ([`small`]), others with up to
+/// `par.degree()` tasks, each on a block of rows (or of columns, when `C` is wider than tall:
+/// each task then re-packs the smaller A instead of the larger B).
 pub(super) fn run(p: &Problem<'_>, par: Par) {
     if p.m == 0 || p.n == 0 {
+        return;
+    }
+    if small::is_small(p) {
+        small::run(p);
         return;
     }
     let work = p.m * p.n * p.k.max(1);

@@ -1,0 +1,142 @@
+//! The direct kernel for small products: no packing, no blocking, one thread.
+//!
+//! `C[i, j] = f(alpha * s_ij + beta * C[i, j] + bias_j)` with `s_ij = sum_p A[i, p] B[p, j]`
+//! (`f` and `bias` from the epilogue; `beta = 0` ignores the old `C`, even NaN). It is chosen by
+//! the shape alone ([`is_small`]), never by `Par`, so the result does not depend on the thread
+//! count. `s_ij` is computed in the first form the strides allow:
+//! - rows (B rows contiguous, `n >= 8`): `s_i[j..j+16] = sum_p A[i, p] * B[p, j..j+16]`, two
+//!   vectors of FMAs in order of `p` (the blocked micro-kernel's sequence per element, with the
+//!   same vector write-back);
+//! - dot (A rows and B columns contiguous, `k >= 16`): eight lane sums
+//!   `t_l = sum_{p = l mod 8} A[i, p] B[p, j]` (FMAs in order of `p`), added by a fixed tree,
+//!   then the remaining `k mod 8` products in order;
+//! - scalar: one FMA per `p`, in order.
+//!
+//! The scalar forms apply `alpha`, `beta` and the bias per element with the same roundings as
+//! the vector write-back (`fma(C, beta, alpha * s) + bias`), then the activation over each row.
+
+use super::NR;
+use super::driver::Problem;
+use super::microkernel::{Tile, WriteBack, write_back};
+use crate::Activation;
+use crate::elementwise::activate_in_place;
+use crate::simd::{self, LANES};
+use wide::f32x8;
+
+/// Products with at most this many multiply-adds (`m * n * k`) take the direct kernel: below,
+/// packing and blocking cost more than they save.
+const SMALL_WORK: usize = 1 << 12;
+
+/// Whether `p` takes the direct kernel (a function of the shape only).
+pub(super) fn is_small(p: &Problem<'_>) -> bool {
+    p.m * p.n * p.k.max(1) <= SMALL_WORK
+}
+
+/// Computes the whole problem on the calling thread.
+pub(super) fn run(p: &Problem<'_>) {
+    if p.b.cs == 1 && p.n >= LANES {
+        rows_form(p);
+        return;
+    }
+    let dot = p.a.cs == 1 && p.b.rs == 1 && p.k >= 2 * LANES;
+    for i in 0..p.m {
+        for j in 0..p.n {
+            // SAFETY: `i < m`, `j < n`: row `i` of A and column `j` of B lie inside the
+            // operands, element `(i, j)` inside C.
+            unsafe {
+                let s = if dot {
+                    dot_sum(p, i, j)
+                } else {
+                    scalar_sum(p, i, j)
+                };
+                let c = p.c.at(i, j);
+                let mut x = p.alpha * s;
+                if p.beta != 0.0 {
+                    x = (*c).mul_add(p.beta, x);
+                }
+                if let Some((Some(bias), _)) = p.epilogue {
+                    x += bias[j];
+                }
+                *c = x;
+            }
+        }
+    }
+    if let Some((_, act)) = p.epilogue
+        && act != Activation::Identity
+    {
+        for i in 0..p.m {
+            // SAFETY: row `i` of C has `n` writable elements, borrowed exclusively by the call.
+            let row = unsafe { std::slice::from_raw_parts_mut(p.c.at(i, 0), p.n) };
+            activate_in_place(act, row);
+        }
+    }
+}
+
+/// The rows form: 16 columns of `s_i` at a time, then the micro-kernel's write-back.
+fn rows_form(p: &Problem<'_>) {
+    let wb = WriteBack {
+        alpha: p.alpha,
+        beta: p.beta,
+        epilogue: p.epilogue,
+    };
+    for i in 0..p.m {
+        for j in (0..p.n).step_by(NR) {
+            let cols = NR.min(p.n - j);
+            let lanes: [usize; NR / LANES] =
+                std::array::from_fn(|v| cols.saturating_sub(v * LANES).min(LANES));
+            let mut acc: Tile<1> = [[f32x8::ZERO; NR / LANES]];
+            for q in 0..p.k {
+                // SAFETY: `A[i, q]` and `B[q, j..j + cols]` lie inside the operands (B rows
+                // are contiguous), and only those lanes are loaded.
+                unsafe {
+                    let a = f32x8::splat(*p.a.at(i, q));
+                    let b = p.b.at(q, j);
+                    for (v, acc) in acc[0].iter_mut().enumerate() {
+                        if lanes[v] > 0 {
+                            *acc = a.mul_add(simd::load_partial(b.add(v * LANES), lanes[v]), *acc);
+                        }
+                    }
+                }
+            }
+            // SAFETY: the `1 x cols` block of C at `(i, j)` lies inside C, and the bias (when
+            // present) has `n >= j + cols` elements.
+            unsafe { write_back::<1>(&acc, p.c, i, j, 1, cols, &wb) };
+        }
+    }
+}
+
+/// `sum_p A[i, p] B[p, j]` as eight lane sums plus the ordered tail (the dot form).
+///
+/// # Safety
+/// Row `i` of A and column `j` of B must be contiguous (`a.cs = b.rs = 1`) and inside the
+/// operands.
+unsafe fn dot_sum(p: &Problem<'_>, i: usize, j: usize) -> f32 {
+    // SAFETY: the caller guarantees `k` contiguous readable elements from each start.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts(p.a.at(i, 0), p.k),
+            std::slice::from_raw_parts(p.b.at(0, j), p.k),
+        )
+    };
+    let mut t = f32x8::ZERO;
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (a_tail, b_tail) = (a_chunks.remainder(), b_chunks.remainder());
+    for (x, y) in a_chunks.zip(b_chunks) {
+        t = simd::load(x).mul_add(simd::load(y), t);
+    }
+    a_tail
+        .iter()
+        .zip(b_tail)
+        .fold(t.reduce_add(), |s, (&x, &y)| x.mul_add(y, s))
+}
+
+/// `sum_p A[i, p] B[p, j]`, one FMA per `p` in order (the scalar form).
+///
+/// # Safety
+/// Row `i` of A and column `j` of B must lie inside the operands.
+unsafe fn scalar_sum(p: &Problem<'_>, i: usize, j: usize) -> f32 {
+    // SAFETY: `q < k` keeps both reads inside the operands.
+    (0..p.k).fold(0.0, |s, q| unsafe {
+        (*p.a.at(i, q)).mul_add(*p.b.at(q, j), s)
+    })
+}
