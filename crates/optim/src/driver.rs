@@ -13,7 +13,7 @@ use wide::f32x8;
 use crate::chunks::{CHUNK, chunks_per_task, task_count};
 use crate::error::OptimError;
 use crate::groups::{self, ParamGroup, Segment};
-use crate::lanes::{LANES, load, sign, store};
+use crate::lanes::{LANES, sign};
 use crate::optimizer::Optimizer;
 use crate::rule::{Common, MAX_STATES, Rule, StateLanes};
 
@@ -198,8 +198,29 @@ impl<R: Rule> Plan<'_, R> {
         }
     }
 
-    /// Updates `p` (which starts at `offset` within the chunk's state slices).
+    /// Updates `p` (which starts at `offset` within the chunk's state slices), with the state
+    /// count made a constant so the per-state loads and stores unroll.
     fn run_span(
+        &self,
+        c: &SpanConsts<R::Consts>,
+        p: &mut [f32],
+        g: &[f32],
+        states: &mut [&mut [f32]; MAX_STATES],
+        offset: usize,
+    ) {
+        const { assert!(MAX_STATES == 3, "run_span needs one arm per state count") };
+        match self.states {
+            0 => self.run_lanes::<0>(c, p, g, states, offset),
+            1 => self.run_lanes::<1>(c, p, g, states, offset),
+            2 => self.run_lanes::<2>(c, p, g, states, offset),
+            3 => self.run_lanes::<3>(c, p, g, states, offset),
+            n => unreachable!("{}: {n} state buffers, at most {MAX_STATES}", R::NAME),
+        }
+    }
+
+    /// [`Plan::run_span`] for a rule with `N` state buffers: whole eight-lane groups through
+    /// arrays of equal length (no bounds checks in the loop), then the zero-padded tail.
+    fn run_lanes<const N: usize>(
         &self,
         c: &SpanConsts<R::Consts>,
         p: &mut [f32],
@@ -210,26 +231,36 @@ impl<R: Rule> Plan<'_, R> {
         let n = p.len();
         let full = n - n % LANES;
         let mut s = [f32x8::ZERO; MAX_STATES];
-        for i in (0..full).step_by(LANES) {
-            let mut pv = load(&p[i..]);
-            for k in 0..self.states {
-                s[k] = load(&states[k][offset + i..]);
-            }
-            self.apply(c, &mut pv, load(&g[i..]), &mut s);
-            store(&mut p[i..], pv);
-            for k in 0..self.states {
-                store(&mut states[k][offset + i..], s[k]);
+        {
+            let p_lanes = p[..full].as_chunks_mut::<LANES>().0;
+            let count = p_lanes.len();
+            let g_lanes = &g[..full].as_chunks::<LANES>().0[..count];
+            let mut slots = states.iter_mut();
+            let s_lanes: [&mut [[f32; LANES]]; N] = std::array::from_fn(|_| {
+                let state = slots.next().expect("N <= MAX_STATES");
+                &mut state[offset..offset + full].as_chunks_mut::<LANES>().0[..count]
+            });
+            for i in 0..count {
+                let mut pv = f32x8::new(p_lanes[i]);
+                for k in 0..N {
+                    s[k] = f32x8::new(s_lanes[k][i]);
+                }
+                self.apply(c, &mut pv, f32x8::new(g_lanes[i]), &mut s);
+                p_lanes[i] = pv.to_array();
+                for k in 0..N {
+                    s_lanes[k][i] = s[k].to_array();
+                }
             }
         }
         if full < n {
             let tail = full..n;
             let mut pv = padded(&p[tail.clone()]);
-            for k in 0..self.states {
+            for k in 0..N {
                 s[k] = padded(&states[k][offset + full..offset + n]);
             }
             self.apply(c, &mut pv, padded(&g[tail.clone()]), &mut s);
             p[tail.clone()].copy_from_slice(&pv.to_array()[..n - full]);
-            for k in 0..self.states {
+            for k in 0..N {
                 states[k][offset + full..offset + n].copy_from_slice(&s[k].to_array()[..n - full]);
             }
         }
