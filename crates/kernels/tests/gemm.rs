@@ -277,8 +277,10 @@ fn linear_forward_matches_reference() {
         (32, 10, 128, Op::Identity, Op::Identity),
         (37, 130, 300, Op::Identity, Op::Transpose),
         (13, 70, 7, Op::Transpose, Op::Identity),
-        // Direct small-product forms: scalar, rows, dot.
+        // Direct small-product forms: column, column with a ragged end, scalar, rows, dot.
         (100, 1, 1, Op::Identity, Op::Transpose),
+        (37, 1, 5, Op::Transpose, Op::Identity),
+        (7, 3, 5, Op::Identity, Op::Identity),
         (20, 9, 16, Op::Identity, Op::Identity),
         (2, 3, 40, Op::Identity, Op::Transpose),
     ] {

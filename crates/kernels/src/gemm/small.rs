@@ -7,6 +7,9 @@
 //! - rows (B rows contiguous, `n >= 8`): `s_i[j..j+16] = sum_p A[i, p] * B[p, j..j+16]`, two
 //!   vectors of FMAs in order of `p` (the blocked micro-kernel's sequence per element, with the
 //!   same vector write-back);
+//! - column (one column of C, contiguous like A's columns, `m >= 8`):
+//!   `s[i..i+8] = sum_p A[i..i+8, p] * B[p, 0]`, vector FMAs in order of `p`, then the same
+//!   vector write-back down the column;
 //! - dot (A rows and B columns contiguous, `k >= 16`): eight lane sums
 //!   `t_l = sum_{p = l mod 8} A[i, p] B[p, j]` (FMAs in order of `p`), added by a fixed tree,
 //!   then the remaining `k mod 8` products in order;
@@ -38,23 +41,30 @@ pub(super) fn run(p: &Problem<'_>) {
         rows_form(p);
         return;
     }
+    if p.n == 1 && p.a.rs == 1 && p.c.rs == 1 && p.m >= LANES {
+        column_form(p);
+        return;
+    }
     let dot = p.a.cs == 1 && p.b.rs == 1 && p.k >= 2 * LANES;
+    let (a, b, c, k) = (p.a, p.b, p.c, p.k);
+    let (alpha, beta) = (p.alpha, p.beta);
+    let bias = p.epilogue.and_then(|(bias, _)| bias);
     for i in 0..p.m {
         for j in 0..p.n {
             // SAFETY: `i < m`, `j < n`: row `i` of A and column `j` of B lie inside the
-            // operands, element `(i, j)` inside C.
+            // operands (contiguous when `dot`), element `(i, j)` inside C.
             unsafe {
                 let s = if dot {
-                    dot_sum(p, i, j)
+                    dot_sum(a.at(i, 0), b.at(0, j), k)
                 } else {
-                    scalar_sum(p, i, j)
+                    scalar_sum(a.at(i, 0), a.cs, b.at(0, j), b.rs, k)
                 };
-                let c = p.c.at(i, j);
-                let mut x = p.alpha * s;
-                if p.beta != 0.0 {
-                    x = (*c).mul_add(p.beta, x);
+                let c = c.at(i, j);
+                let mut x = alpha * s;
+                if beta != 0.0 {
+                    x = (*c).mul_add(beta, x);
                 }
-                if let Some((Some(bias), _)) = p.epilogue {
+                if let Some(bias) = bias {
                     x += bias[j];
                 }
                 *c = x;
@@ -105,17 +115,53 @@ fn rows_form(p: &Problem<'_>) {
     }
 }
 
-/// `sum_p A[i, p] B[p, j]` as eight lane sums plus the ordered tail (the dot form).
+/// The column form: `s[i..i+8] = sum_p A[i..i+8, p] * B[p, 0]`, vector FMAs in order of `p`,
+/// then the write-back of [`write_back`] down the column.
+fn column_form(p: &Problem<'_>) {
+    let bias = p
+        .epilogue
+        .and_then(|(bias, _)| bias)
+        .map(|b| f32x8::splat(b[0]));
+    let act = p.epilogue.map(|(_, act)| act);
+    for i in (0..p.m).step_by(LANES) {
+        let lanes = LANES.min(p.m - i);
+        let mut s = f32x8::ZERO;
+        for q in 0..p.k {
+            // SAFETY: column `q` of A is contiguous (`a.rs = 1`) with rows `i..i + lanes`
+            // inside A, and `B[q, 0]` lies inside B.
+            unsafe {
+                let b = f32x8::splat(*p.b.at(q, 0));
+                s = simd::load_partial(p.a.at(i, q), lanes).mul_add(b, s);
+            }
+        }
+        let c = p.c.at(i, 0);
+        let mut x = f32x8::splat(p.alpha) * s;
+        // SAFETY: C's single column is contiguous (`c.rs = 1`); rows `i..i + lanes` lie inside.
+        unsafe {
+            if p.beta != 0.0 {
+                x = simd::load_partial(c, lanes).mul_add(f32x8::splat(p.beta), x);
+            }
+            if let Some(bias) = bias {
+                x += bias;
+            }
+            if let Some(act) = act {
+                x = simd::activate(act, x);
+            }
+            simd::store_partial(c, lanes, x);
+        }
+    }
+}
+
+/// `sum_{p < k} a[p] b[p]` as eight lane sums plus the ordered tail (the dot form).
 ///
 /// # Safety
-/// Row `i` of A and column `j` of B must be contiguous (`a.cs = b.rs = 1`) and inside the
-/// operands.
-unsafe fn dot_sum(p: &Problem<'_>, i: usize, j: usize) -> f32 {
-    // SAFETY: the caller guarantees `k` contiguous readable elements from each start.
+/// `a..a + k` and `b..b + k` must be readable.
+unsafe fn dot_sum(a: *const f32, b: *const f32, k: usize) -> f32 {
+    // SAFETY: forwarded from the caller.
     let (a, b) = unsafe {
         (
-            std::slice::from_raw_parts(p.a.at(i, 0), p.k),
-            std::slice::from_raw_parts(p.b.at(0, j), p.k),
+            std::slice::from_raw_parts(a, k),
+            std::slice::from_raw_parts(b, k),
         )
     };
     let mut t = f32x8::ZERO;
@@ -130,13 +176,15 @@ unsafe fn dot_sum(p: &Problem<'_>, i: usize, j: usize) -> f32 {
         .fold(t.reduce_add(), |s, (&x, &y)| x.mul_add(y, s))
 }
 
-/// `sum_p A[i, p] B[p, j]`, one FMA per `p` in order (the scalar form).
+/// `sum_{p < k} a[p * a_step] b[p * b_step]`, one FMA per `p` in order (the scalar form).
 ///
 /// # Safety
-/// Row `i` of A and column `j` of B must lie inside the operands.
-unsafe fn scalar_sum(p: &Problem<'_>, i: usize, j: usize) -> f32 {
-    // SAFETY: `q < k` keeps both reads inside the operands.
-    (0..p.k).fold(0.0, |s, q| unsafe {
-        (*p.a.at(i, q)).mul_add(*p.b.at(q, j), s)
-    })
+/// The `k` strided elements from `a` and from `b` must be readable.
+unsafe fn scalar_sum(a: *const f32, a_step: usize, b: *const f32, b_step: usize, k: usize) -> f32 {
+    let mut s = 0.0f32;
+    for p in 0..k {
+        // SAFETY: `p < k`, forwarded from the caller.
+        s = unsafe { (*a.add(p * a_step)).mul_add(*b.add(p * b_step), s) };
+    }
+    s
 }
