@@ -15,7 +15,7 @@ use crate::error::OptimError;
 use crate::groups::{self, ParamGroup, Segment};
 use crate::lanes::{LANES, sign};
 use crate::optimizer::Optimizer;
-use crate::rule::{Common, MAX_STATES, Rule, StateLanes};
+use crate::rule::{Common, MAX_STATES, MAX_SWITCH_BITS, Rule, StateLanes, Switches};
 
 /// One chunk's work: its index, params, grads and state block.
 type ChunkWork<'a> = (usize, ((&'a mut [f32], &'a [f32]), &'a mut Vec<f32>));
@@ -210,17 +210,47 @@ impl<R: Rule> Plan<'_, R> {
     ) {
         const { assert!(MAX_STATES == 3, "run_span needs one arm per state count") };
         match self.states {
-            0 => self.run_lanes::<0>(c, p, g, states, offset),
-            1 => self.run_lanes::<1>(c, p, g, states, offset),
-            2 => self.run_lanes::<2>(c, p, g, states, offset),
-            3 => self.run_lanes::<3>(c, p, g, states, offset),
+            0 => self.run_switched::<0>(c, p, g, states, offset),
+            1 => self.run_switched::<1>(c, p, g, states, offset),
+            2 => self.run_switched::<2>(c, p, g, states, offset),
+            3 => self.run_switched::<3>(c, p, g, states, offset),
             n => unreachable!("{}: {n} state buffers, at most {MAX_STATES}", R::NAME),
         }
     }
 
-    /// [`Plan::run_span`] for a rule with `N` state buffers: whole eight-lane groups through
+    /// [`Plan::run_span`] with the rule's switches made a constant: one branch-free loop per
+    /// combination (arms beyond the rule's `SWITCH_BITS` are never instantiated).
+    fn run_switched<const N: usize>(
+        &self,
+        c: &SpanConsts<R::Consts>,
+        p: &mut [f32],
+        g: &[f32],
+        states: &mut [&mut [f32]; MAX_STATES],
+        offset: usize,
+    ) {
+        const { assert!(R::SWITCH_BITS <= MAX_SWITCH_BITS && MAX_SWITCH_BITS == 4) };
+        macro_rules! arms {
+            ($($bits:literal => $($s:literal)*;)*) => {
+                match self.rule.switches(&c.rule) {
+                    0 => self.run_lanes::<N, 0>(c, p, g, states, offset),
+                    $($($s if const { R::SWITCH_BITS >= $bits } => {
+                        self.run_lanes::<N, $s>(c, p, g, states, offset)
+                    })*)*
+                    s => unreachable!("{}: switches {s:#b} beyond {} bits", R::NAME, R::SWITCH_BITS),
+                }
+            };
+        }
+        arms! {
+            1 => 1;
+            2 => 2 3;
+            3 => 4 5 6 7;
+            4 => 8 9 10 11 12 13 14 15;
+        }
+    }
+
+    /// [`Plan::run_span`] for a rule with `N` state buffers and switches `S`: whole eight-lane groups through
     /// arrays of equal length (no bounds checks in the loop), then the zero-padded tail.
-    fn run_lanes<const N: usize>(
+    fn run_lanes<const N: usize, const S: Switches>(
         &self,
         c: &SpanConsts<R::Consts>,
         p: &mut [f32],
@@ -245,7 +275,7 @@ impl<R: Rule> Plan<'_, R> {
                 for k in 0..N {
                     s[k] = f32x8::new(s_lanes[k][i]);
                 }
-                self.apply(c, &mut pv, f32x8::new(g_lanes[i]), &mut s);
+                self.apply::<S>(c, &mut pv, f32x8::new(g_lanes[i]), &mut s);
                 p_lanes[i] = pv.to_array();
                 for k in 0..N {
                     s_lanes[k][i] = s[k].to_array();
@@ -258,7 +288,7 @@ impl<R: Rule> Plan<'_, R> {
             for k in 0..N {
                 s[k] = padded(&states[k][offset + full..offset + n]);
             }
-            self.apply(c, &mut pv, padded(&g[tail.clone()]), &mut s);
+            self.apply::<S>(c, &mut pv, padded(&g[tail.clone()]), &mut s);
             p[tail.clone()].copy_from_slice(&pv.to_array()[..n - full]);
             for k in 0..N {
                 states[k][offset + full..offset + n].copy_from_slice(&s[k].to_array()[..n - full]);
@@ -268,12 +298,18 @@ impl<R: Rule> Plan<'_, R> {
 
     /// `g <- (maximize ? -g : g) + l1 * sign(p)`, then the rule.
     #[inline(always)]
-    fn apply(&self, c: &SpanConsts<R::Consts>, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
+    fn apply<const S: Switches>(
+        &self,
+        c: &SpanConsts<R::Consts>,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    ) {
         let mut g = if c.maximize { -g } else { g };
         if c.l1 != 0.0 {
             g += f32x8::splat(c.l1) * sign(*p);
         }
-        self.rule.update(&c.rule, p, g, s);
+        self.rule.update::<S>(&c.rule, p, g, s);
     }
 }
 

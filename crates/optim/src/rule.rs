@@ -11,6 +11,12 @@ pub(crate) const MAX_STATES: usize = 3;
 /// The lanes of a rule's state buffers at one position.
 pub(crate) type StateLanes = [f32x8; MAX_STATES];
 
+/// A rule's loop-invariant choices for one span, one bit each (see [`Rule::switches`]).
+pub(crate) type Switches = u8;
+
+/// Most switch bits a rule may declare: the driver builds one lane loop per combination.
+pub(crate) const MAX_SWITCH_BITS: u32 = 4;
+
 /// One optimizer's update, written for eight parameters at a time.
 ///
 /// The driver owns the memory traffic (chunks, groups, lazy state); a rule only states its
@@ -37,9 +43,26 @@ pub(crate) trait Rule: Send + Sync + 'static {
     /// `weight_decay`.
     fn consts(&self, step: u64, lr: f32, weight_decay: f32) -> Self::Consts;
 
+    /// How many low bits [`Rule::switches`] may set (at most [`MAX_SWITCH_BITS`]).
+    const SWITCH_BITS: u32 = 0;
+
+    /// The choices fixed for a whole span (flags of the configuration and of `c`) as bits. The
+    /// driver hands them back to [`Rule::update`] as the constant `S`, so every combination runs
+    /// its own branch-free loop instead of testing the flags for every eight lanes.
+    fn switches(&self, _c: &Self::Consts) -> Switches {
+        0
+    }
+
     /// Updates eight parameters `p` from their gradients `g` (already negated for `maximize`
-    /// and carrying the L1 term) and their state lanes `s[..state_count()]`.
-    fn update(&self, c: &Self::Consts, p: &mut f32x8, g: f32x8, s: &mut StateLanes);
+    /// and carrying the L1 term) and their state lanes `s[..state_count()]`; `S` is
+    /// `self.switches(c)`.
+    fn update<const S: Switches>(
+        &self,
+        c: &Self::Consts,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    );
 }
 
 /// Options every optimizer takes next to its own: `weight_decay` (L2, coupled or decoupled as

@@ -19,7 +19,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
-use crate::rule::{Common, MAX_STATES, Rule, StateLanes};
+use crate::rule::{Common, MAX_STATES, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.Adagrad`; defaults are PyTorch's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,7 +76,13 @@ impl Rule for Adagrad {
     }
 
     #[inline(always)]
-    fn update(&self, c: &AdagradConsts, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
+    fn update<const S: Switches>(
+        &self,
+        c: &AdagradConsts,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    ) {
         let g = if c.weight_decay != 0.0 {
             p.mul_add(f32x8::splat(c.weight_decay), g)
         } else {

@@ -17,7 +17,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
-use crate::rule::{Common, Rule, StateLanes};
+use crate::rule::{Common, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.Adamax`; defaults are PyTorch's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,7 +61,13 @@ impl Rule for Adamax {
     }
 
     #[inline(always)]
-    fn update(&self, c: &AdamaxConsts, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
+    fn update<const S: Switches>(
+        &self,
+        c: &AdamaxConsts,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    ) {
         let g = if c.weight_decay != 0.0 {
             p.mul_add(f32x8::splat(c.weight_decay), g)
         } else {

@@ -15,7 +15,7 @@
 use wide::f32x8;
 
 use super::adam::{Adam, AdamConsts};
-use crate::rule::{Rule, StateLanes};
+use crate::rule::{Rule, StateLanes, Switches};
 
 /// AdamW: an [`Adam`] read with `decoupled = true`, under its own name.
 pub(crate) struct AdamW(pub Adam);
@@ -32,8 +32,20 @@ impl Rule for AdamW {
         self.0.consts(step, lr, weight_decay)
     }
 
+    const SWITCH_BITS: u32 = Adam::SWITCH_BITS;
+
+    fn switches(&self, c: &AdamConsts) -> Switches {
+        self.0.switches(c)
+    }
+
     #[inline(always)]
-    fn update(&self, c: &AdamConsts, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
-        self.0.update(c, p, g, s)
+    fn update<const S: Switches>(
+        &self,
+        c: &AdamConsts,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    ) {
+        self.0.update::<S>(c, p, g, s)
     }
 }

@@ -19,7 +19,7 @@ use wide::f32x8;
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
 use crate::lanes::sign;
-use crate::rule::{Common, Rule, StateLanes};
+use crate::rule::{Common, Rule, StateLanes, Switches};
 
 /// Hyperparameters of Lion; defaults are the paper's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,7 +59,13 @@ impl Rule for Lion {
     }
 
     #[inline(always)]
-    fn update(&self, c: &LionConsts, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
+    fn update<const S: Switches>(
+        &self,
+        c: &LionConsts,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    ) {
         let (b1, b2) = self.betas;
         let interpolated = s[0] * f32x8::splat(b1 as f32) + g * f32x8::splat((1.0 - b1) as f32);
         *p = *p * f32x8::splat(c.decay) - f32x8::splat(c.lr) * sign(interpolated);

@@ -23,7 +23,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
-use crate::rule::{Common, Rule, StateLanes};
+use crate::rule::{Common, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.RAdam`; defaults are PyTorch's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,7 +98,13 @@ impl Rule for Radam {
     }
 
     #[inline(always)]
-    fn update(&self, c: &RadamConsts, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
+    fn update<const S: Switches>(
+        &self,
+        c: &RadamConsts,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    ) {
         let g = if self.decoupled {
             *p *= f32x8::splat(c.decay);
             g

@@ -22,7 +22,7 @@ use wide::f32x8;
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
 use crate::lanes::sign;
-use crate::rule::{Common, Rule, StateLanes};
+use crate::rule::{Common, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.Rprop`; defaults are PyTorch's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,7 +85,13 @@ impl Rule for Rprop {
     }
 
     #[inline(always)]
-    fn update(&self, c: &RpropConsts, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
+    fn update<const S: Switches>(
+        &self,
+        c: &RpropConsts,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    ) {
         let g = if c.weight_decay != 0.0 {
             p.mul_add(f32x8::splat(c.weight_decay), g)
         } else {

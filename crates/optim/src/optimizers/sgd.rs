@@ -21,7 +21,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
-use crate::rule::{Common, Rule, StateLanes};
+use crate::rule::{Common, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.SGD`; defaults are PyTorch's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,6 +33,12 @@ pub(crate) struct Sgd {
     /// Default false; needs `momentum > 0` and `dampening = 0`.
     pub nesterov: bool,
 }
+
+/// [`Rule::switches`] bits: coupled decay on, momentum on, first step, Nesterov.
+const WEIGHT_DECAY: Switches = 1;
+const MOMENTUM: Switches = 2;
+const FIRST: Switches = 4;
+const NESTEROV: Switches = 8;
 
 #[derive(Clone, Copy)]
 pub(crate) struct SgdConsts {
@@ -87,21 +93,41 @@ impl Rule for Sgd {
         }
     }
 
+    const SWITCH_BITS: u32 = 4;
+
+    fn switches(&self, c: &SgdConsts) -> Switches {
+        [
+            (c.weight_decay != 0.0, WEIGHT_DECAY),
+            (self.momentum != 0.0, MOMENTUM),
+            (c.first, FIRST),
+            (self.nesterov, NESTEROV),
+        ]
+        .into_iter()
+        .filter(|&(on, _)| on)
+        .fold(0, |bits, (_, bit)| bits | bit)
+    }
+
     #[inline(always)]
-    fn update(&self, c: &SgdConsts, p: &mut f32x8, g: f32x8, s: &mut StateLanes) {
-        let mut d = if c.weight_decay != 0.0 {
+    fn update<const S: Switches>(
+        &self,
+        c: &SgdConsts,
+        p: &mut f32x8,
+        g: f32x8,
+        s: &mut StateLanes,
+    ) {
+        let mut d = if S & WEIGHT_DECAY != 0 {
             p.mul_add(f32x8::splat(c.weight_decay), g)
         } else {
             g
         };
-        if self.momentum != 0.0 {
+        if S & MOMENTUM != 0 {
             let m = f32x8::splat(self.momentum);
-            s[0] = if c.first {
+            s[0] = if S & FIRST != 0 {
                 d
             } else {
                 d.mul_add(f32x8::splat(1.0 - self.dampening), s[0] * m)
             };
-            d = if self.nesterov {
+            d = if S & NESTEROV != 0 {
                 s[0].mul_add(m, d)
             } else {
                 s[0]
