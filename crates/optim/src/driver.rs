@@ -24,8 +24,10 @@ type ChunkWork<'a> = (usize, ((&'a mut [f32], &'a [f32]), &'a mut Vec<f32>));
 #[derive(Clone, Copy)]
 struct SpanConsts<C> {
     rule: C,
-    maximize: bool,
-    l1: f32,
+    /// -0.0 in every lane for `maximize` (negation flips the sign bit), +0.0 otherwise.
+    sign_flip: f32x8,
+    /// The L1 coefficient, when non-zero.
+    l1: Option<f32>,
 }
 
 /// An [`Optimizer`] made of an element-wise [`Rule`].
@@ -85,8 +87,12 @@ impl<R: Rule> Driver<R> {
                 rule: self
                     .rule
                     .consts(self.step, lr * seg.lr_scale, seg.weight_decay),
-                maximize: self.common.maximize,
-                l1: self.common.l1,
+                sign_flip: if self.common.maximize {
+                    f32x8::splat(-0.0)
+                } else {
+                    f32x8::ZERO
+                },
+                l1: (self.common.l1 != 0.0).then_some(self.common.l1),
             });
         }
     }
@@ -305,9 +311,9 @@ impl<R: Rule> Plan<'_, R> {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let mut g = if c.maximize { -g } else { g };
-        if c.l1 != 0.0 {
-            g += f32x8::splat(c.l1) * sign(*p);
+        let mut g = g ^ c.sign_flip;
+        if let Some(l1) = c.l1 {
+            g += f32x8::splat(l1) * sign(*p);
         }
         self.rule.update::<S>(&c.rule, p, g, s);
     }

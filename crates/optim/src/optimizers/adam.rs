@@ -41,6 +41,11 @@ pub(crate) struct Adam {
     pub decoupled: bool,
 }
 
+/// [`Rule::switches`] bits: decoupled decay (AdamW), coupled decay on, AMSGrad.
+const DECOUPLED: Switches = 1;
+const COUPLED_DECAY: Switches = 2;
+const AMSGRAD: Switches = 4;
+
 #[derive(Clone, Copy)]
 pub(crate) struct AdamConsts {
     /// `lr / (1 - b1^t)`.
@@ -96,6 +101,19 @@ impl Rule for Adam {
         }
     }
 
+    const SWITCH_BITS: u32 = 3;
+
+    fn switches(&self, c: &AdamConsts) -> Switches {
+        let decay = if self.decoupled {
+            DECOUPLED
+        } else if c.decay != 0.0 {
+            COUPLED_DECAY
+        } else {
+            0
+        };
+        decay | if self.amsgrad { AMSGRAD } else { 0 }
+    }
+
     #[inline(always)]
     fn update<const S: Switches>(
         &self,
@@ -104,10 +122,10 @@ impl Rule for Adam {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let g = if self.decoupled {
+        let g = if S & DECOUPLED != 0 {
             *p *= f32x8::splat(c.decay);
             g
-        } else if c.decay != 0.0 {
+        } else if S & COUPLED_DECAY != 0 {
             p.mul_add(f32x8::splat(c.decay), g)
         } else {
             g
@@ -115,7 +133,7 @@ impl Rule for Adam {
         s[0] = (g - s[0]).mul_add(f32x8::splat((1.0 - self.betas.0) as f32), s[0]);
         s[1] = s[1] * f32x8::splat(self.betas.1 as f32)
             + f32x8::splat((1.0 - self.betas.1) as f32) * g * g;
-        let second = if self.amsgrad {
+        let second = if S & AMSGRAD != 0 {
             s[2] = s[2].max(s[1]);
             s[2]
         } else {
