@@ -1,22 +1,9 @@
-//! Eight-lane helpers shared by the update rules: unaligned loads/stores and `sign`.
+//! Eight-lane helpers shared by the driver and the update rules: the lane count and `sign`.
 
 use wide::f32x8;
 
 /// Lanes per SIMD vector.
 pub(crate) const LANES: usize = 8;
-
-/// Loads `s[0..8]` (unaligned).
-#[inline(always)]
-pub(crate) fn load(s: &[f32]) -> f32x8 {
-    let array: [f32; LANES] = s[..LANES].try_into().expect("eight lanes");
-    f32x8::new(array)
-}
-
-/// Stores `v` into `s[0..8]` (unaligned).
-#[inline(always)]
-pub(crate) fn store(s: &mut [f32], v: f32x8) {
-    s[..LANES].copy_from_slice(&v.to_array());
-}
 
 /// `torch.sign`: 1 for positive, -1 for negative, 0 for ±0 (NaN gives 0 here).
 #[inline(always)]

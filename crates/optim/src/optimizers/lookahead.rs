@@ -21,7 +21,7 @@ use crate::chunks::{CHUNK, chunks_per_task, task_count};
 use crate::error::OptimError;
 use crate::groups::ParamGroup;
 use crate::hyper::{Hyper, HyperReader};
-use crate::lanes::{LANES, load, store};
+use crate::lanes::LANES;
 use crate::optimizer::Optimizer;
 
 /// Lookahead over an inner optimizer.
@@ -141,16 +141,18 @@ fn synchronise(slow: &mut [f32], fast: &mut [f32], alpha: f32, threads: usize) {
     }
 }
 
+/// `slow <- slow + alpha * (fast - slow)` (one fused multiply-add per element), then
+/// `fast <- slow`, eight lanes at a time and the tail one by one.
 fn pull(slow: &mut [f32], fast: &mut [f32], alpha: f32) {
-    let full = fast.len() - fast.len() % LANES;
+    let (slow_lanes, slow_tail) = slow.as_chunks_mut::<LANES>();
+    let (fast_lanes, fast_tail) = fast.as_chunks_mut::<LANES>();
     let a = f32x8::splat(alpha);
-    for i in (0..full).step_by(LANES) {
-        let s = load(&slow[i..]);
-        let s = (load(&fast[i..]) - s).mul_add(a, s);
-        store(&mut slow[i..], s);
-        store(&mut fast[i..], s);
+    for (s, f) in slow_lanes.iter_mut().zip(fast_lanes) {
+        let sv = f32x8::new(*s);
+        *s = (f32x8::new(*f) - sv).mul_add(a, sv).to_array();
+        *f = *s;
     }
-    for (s, f) in slow[full..].iter_mut().zip(&mut fast[full..]) {
+    for (s, f) in slow_tail.iter_mut().zip(fast_tail) {
         *s = (*f - *s).mul_add(alpha, *s);
         *f = *s;
     }
