@@ -101,10 +101,11 @@ pub fn run_sweep(
         .iter()
         .filter(|t| opts.shard.contains(t.index))
         .collect();
+    let started = dir.started_trials()?;
     let pending: Vec<&Trial> = mine
         .iter()
         .copied()
-        .filter(|t| !dir.is_finished(&t.id))
+        .filter(|t| !(started.contains(&t.id) && dir.is_finished(&t.id)))
         .collect();
     let threads = opts.threads.max(1);
     let par = if pending.len() >= threads {

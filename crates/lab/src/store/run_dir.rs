@@ -9,6 +9,7 @@
 //! <dir>/summary.csv, plots/, report.md, report.html
 //! ```
 
+use std::collections::HashSet;
 use std::fmt;
 use std::fs;
 use std::io;
@@ -173,9 +174,30 @@ impl RunDir {
         self.read_result(id).is_some()
     }
 
+    /// The ids of the trials that have a directory (started, maybe finished): one listing
+    /// instead of a failed `result.json` lookup per trial never started.
+    pub fn started_trials(&self) -> Result<HashSet<String>, StoreError> {
+        let trials = self.root.join("trials");
+        let entries = match fs::read_dir(&trials) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(HashSet::new()),
+            Err(e) => return Err(at(&trials)(e)),
+        };
+        let mut ids = HashSet::new();
+        for entry in entries {
+            let entry = entry.map_err(at(&trials))?;
+            ids.insert(entry.file_name().to_string_lossy().into_owned());
+        }
+        Ok(ids)
+    }
+
     /// Clears what an interrupted attempt left in a trial's directory and recreates it empty.
     pub fn reset_trial(&self, id: &str) -> Result<(), StoreError> {
         let dir = self.trial_dir(id);
+        // Usually the trial never started: one mkdir, no lookup.
+        if fs::create_dir(&dir).is_ok() {
+            return Ok(());
+        }
         match fs::remove_dir_all(&dir) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -204,15 +226,25 @@ impl RunDir {
             dir.join("metrics.csv"),
             dir.join("result.json"),
         );
-        // result.json last: it marks the trial finished.
-        write_files_atomic(
-            &[
-                (&toml_path, toml.as_bytes()),
-                (&metrics_path, metrics.as_bytes()),
-                (&result_path, json.as_bytes()),
-            ],
-            self.durability,
-        )
+        // result.json last: it marks the trial finished. A trial without it is cleared and rerun
+        // (`reset_trial`), so unless synced, the other two are written in place and only the
+        // marker goes through a temporary file and a rename.
+        let marker = (result_path.as_path(), json.as_bytes());
+        match self.durability {
+            Durability::Renamed => {
+                fs::write(&toml_path, toml).map_err(at(&toml_path))?;
+                fs::write(&metrics_path, metrics).map_err(at(&metrics_path))?;
+                write_files_atomic(&[marker], self.durability)
+            }
+            Durability::Synced => write_files_atomic(
+                &[
+                    (&toml_path, toml.as_bytes()),
+                    (&metrics_path, metrics.as_bytes()),
+                    marker,
+                ],
+                self.durability,
+            ),
+        }
         .map_err(at(&dir))?;
         Ok(())
     }
