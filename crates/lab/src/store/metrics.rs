@@ -1,5 +1,6 @@
 //! `metrics.csv`: one row per metric row of a trial, per-layer gradient norms last.
 
+use std::fmt::Write;
 use std::io;
 use std::path::Path;
 
@@ -19,26 +20,23 @@ const FIXED: &[&str] = &[
 /// The CSV text of `rows`; layer columns are named `grad_norm[<layer>]`. Floats are written
 /// in Rust's shortest round-trip form, missing values as empty fields.
 pub fn metrics_csv(rows: &[MetricRow], layer_names: &[String]) -> String {
+    // Written straight into one buffer (no String per field); writing to a String cannot fail.
     let mut out = FIXED.join(",");
     for name in layer_names {
-        out.push_str(&format!(",grad_norm[{name}]"));
+        let _ = write!(out, ",grad_norm[{name}]");
     }
     out.push('\n');
-    let opt = |x: Option<f32>| x.map_or(String::new(), |x| x.to_string());
     for r in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{:.6}",
-            r.step,
-            r.epoch,
-            r.lr,
-            r.train_loss,
-            opt(r.test_loss),
-            opt(r.test_accuracy),
-            r.grad_norm,
-            r.wall_s
-        ));
+        let _ = write!(out, "{},{},{},{},", r.step, r.epoch, r.lr, r.train_loss);
+        for x in [r.test_loss, r.test_accuracy] {
+            if let Some(x) = x {
+                let _ = write!(out, "{x}");
+            }
+            out.push(',');
+        }
+        let _ = write!(out, "{},{:.6}", r.grad_norm, r.wall_s);
         for g in &r.layer_grad_norms {
-            out.push_str(&format!(",{g}"));
+            let _ = write!(out, ",{g}");
         }
         out.push('\n');
     }
@@ -89,4 +87,37 @@ pub fn read_metrics(path: &Path) -> io::Result<Vec<MetricRow>> {
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_written_in_full_and_read_back() {
+        let row = |step, test: Option<f32>| MetricRow {
+            step,
+            epoch: 1,
+            lr: 0.1,
+            train_loss: 0.25,
+            test_loss: test,
+            test_accuracy: test.map(|t| 1.0 - t),
+            grad_norm: 1.5,
+            layer_grad_norms: vec![1.0, 0.5],
+            wall_s: 0.125,
+        };
+        let rows = [row(10, Some(0.75)), row(20, None)];
+        let text = metrics_csv(&rows, &["fc1".to_string(), "fc2".to_string()]);
+        assert_eq!(
+            text,
+            "step,epoch,lr,train_loss,test_loss,test_accuracy,grad_norm,wall_s,\
+             grad_norm[fc1],grad_norm[fc2]\n\
+             10,1,0.1,0.25,0.75,0.25,1.5,0.125000,1,0.5\n\
+             20,1,0.1,0.25,,,1.5,0.125000,1,0.5\n"
+        );
+        let path = std::env::temp_dir().join(format!("descent-metrics-{}.csv", std::process::id()));
+        std::fs::write(&path, &text).unwrap();
+        assert_eq!(read_metrics(&path).unwrap(), rows);
+        std::fs::remove_file(&path).unwrap();
+    }
 }
