@@ -78,8 +78,24 @@ fn kernels_allocate_nothing_after_warm_up() {
         );
         col_sums(probs.as_ref(), &mut sums);
     };
+    // Every thread of the pool runs the same products once on its own, so each has its
+    // thread-local packing buffers at full size: which thread takes which block of a parallel
+    // product is up to the scheduler, so a plain warm-up call may leave one thread cold.
+    rayon::broadcast(|_| {
+        let mut own = Mat::zeros(300, 150);
+        gemm(
+            own.as_mut(),
+            0.0,
+            1.0,
+            a.as_ref(),
+            Op::Identity,
+            b.as_ref(),
+            Op::Identity,
+            Par::Seq,
+        );
+    });
     for par in [Par::Seq, Par::Rayon(2)] {
-        // Warm-up: thread-local packing buffers and the rayon pool come into existence.
+        // Warm-up: the rayon pool and the calling thread's buffers come into existence.
         step(par);
         step(par);
         let before = ALLOCATIONS.load(Ordering::SeqCst);

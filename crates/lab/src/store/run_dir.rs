@@ -226,25 +226,16 @@ impl RunDir {
             dir.join("metrics.csv"),
             dir.join("result.json"),
         );
-        // result.json last: it marks the trial finished. A trial without it is cleared and rerun
-        // (`reset_trial`), so unless synced, the other two are written in place and only the
-        // marker goes through a temporary file and a rename.
-        let marker = (result_path.as_path(), json.as_bytes());
-        match self.durability {
-            Durability::Renamed => {
-                fs::write(&toml_path, toml).map_err(at(&toml_path))?;
-                fs::write(&metrics_path, metrics).map_err(at(&metrics_path))?;
-                write_files_atomic(&[marker], self.durability)
-            }
-            Durability::Synced => write_files_atomic(
-                &[
-                    (&toml_path, toml.as_bytes()),
-                    (&metrics_path, metrics.as_bytes()),
-                    marker,
-                ],
-                self.durability,
-            ),
-        }
+        // result.json last: it marks the trial finished. Every file goes through a temporary
+        // file and a rename, so no reader ever sees a torn trial.toml or metrics.csv either.
+        write_files_atomic(
+            &[
+                (&toml_path, toml.as_bytes()),
+                (&metrics_path, metrics.as_bytes()),
+                (&result_path, json.as_bytes()),
+            ],
+            self.durability,
+        )
         .map_err(at(&dir))?;
         Ok(())
     }
