@@ -24,6 +24,7 @@
 
 use wide::f32x8;
 
+use super::moments::update_moments;
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
 use crate::rule::{Common, Rule, StateLanes, Switches};
@@ -130,9 +131,7 @@ impl Rule for Adam {
         } else {
             g
         };
-        s[0] = (g - s[0]).mul_add(f32x8::splat((1.0 - self.betas.0) as f32), s[0]);
-        s[1] = s[1] * f32x8::splat(self.betas.1 as f32)
-            + f32x8::splat((1.0 - self.betas.1) as f32) * g * g;
+        update_moments(self.betas, s, g);
         let second = if S & AMSGRAD != 0 {
             s[2] = s[2].max(s[1]);
             s[2]

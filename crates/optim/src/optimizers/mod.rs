@@ -7,6 +7,7 @@ mod adamax;
 mod adamw;
 mod lion;
 mod lookahead;
+mod moments;
 mod nadam;
 mod radam;
 mod rmsprop;

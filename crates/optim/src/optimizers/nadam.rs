@@ -22,6 +22,7 @@
 
 use wide::f32x8;
 
+use super::moments::{apply_decay, update_moments};
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
 use crate::rule::{Common, Rule, StateLanes, Switches};
@@ -118,17 +119,8 @@ impl Rule for Nadam {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let g = if self.decoupled {
-            *p *= f32x8::splat(c.decay);
-            g
-        } else if c.decay != 0.0 {
-            p.mul_add(f32x8::splat(c.decay), g)
-        } else {
-            g
-        };
-        s[0] = (g - s[0]).mul_add(f32x8::splat((1.0 - self.betas.0) as f32), s[0]);
-        s[1] = s[1] * f32x8::splat(self.betas.1 as f32)
-            + f32x8::splat((1.0 - self.betas.1) as f32) * g * g;
+        let g = apply_decay(self.decoupled, c.decay, p, g);
+        update_moments(self.betas, s, g);
         let denom = (s[1] / f32x8::splat(c.bc2)).sqrt() + f32x8::splat(self.eps);
         *p += f32x8::splat(c.grad_coef) * (g / denom);
         *p += f32x8::splat(c.avg_coef) * (s[0] / denom);

@@ -21,6 +21,7 @@
 
 use wide::f32x8;
 
+use super::moments::{apply_decay, update_moments};
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
 use crate::rule::{Common, Rule, StateLanes, Switches};
@@ -105,17 +106,8 @@ impl Rule for Radam {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let g = if self.decoupled {
-            *p *= f32x8::splat(c.decay);
-            g
-        } else if c.decay != 0.0 {
-            p.mul_add(f32x8::splat(c.decay), g)
-        } else {
-            g
-        };
-        s[0] = (g - s[0]).mul_add(f32x8::splat((1.0 - self.betas.0) as f32), s[0]);
-        s[1] = s[1] * f32x8::splat(self.betas.1 as f32)
-            + f32x8::splat((1.0 - self.betas.1) as f32) * g * g;
+        let g = apply_decay(self.decoupled, c.decay, p, g);
+        update_moments(self.betas, s, g);
         let scaled = s[0] / f32x8::splat(c.bc1) * f32x8::splat(c.lr);
         *p -= match c.rectified {
             Some((bc2_sqrt, rect)) => {
