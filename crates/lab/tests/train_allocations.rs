@@ -2,37 +2,16 @@
 //! gradient norms, clipping, the optimizer and the schedule all reuse their buffers. Counted
 //! with a global allocator: 40 more steps must not add a single allocation.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use descent_testkit::CountingAllocator;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use descent_autograd::{Activation, Init, Loss, MlpConfig, Par};
 use descent_data::{Split, blobs};
 use descent_lab::train::{Budget, StopRules, TrainSetup, train};
 use descent_optim::HyperValue;
 
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Allocations made by a run of `steps` steps within the first epoch, one metric row at the end.
 fn allocations(steps: usize) -> usize {
@@ -63,9 +42,9 @@ fn allocations(steps: usize) -> usize {
         seed: 1,
         par: Par::Seq,
     };
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = descent_testkit::allocations();
     let outcome = train(&setup, &data, &mut |_| {}).unwrap();
-    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    let after = descent_testkit::allocations();
     assert_eq!((outcome.steps, outcome.rows.len()), (steps, 1));
     drop(outcome);
     after - before
