@@ -97,8 +97,10 @@ pub(crate) fn closest<'a>(
 }
 
 /// Levenshtein distance: the fewest single-character insertions, deletions and substitutions
-/// turning `a` into `b`.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+/// turning `a` into `b`, by the two-row dynamic programme
+/// `d[i][j] = min(d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + [a_i != b_j])`.
+/// Also used by descent-lab's spec errors.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];

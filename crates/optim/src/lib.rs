@@ -24,7 +24,7 @@ mod rule;
 mod schedule;
 
 pub use clip::{NormType, clip_grad_norm, clip_grad_value};
-pub use error::OptimError;
+pub use error::{OptimError, edit_distance};
 pub use groups::ParamGroup;
 pub use hyper::{Hyper, HyperValue};
 pub use optimizer::Optimizer;

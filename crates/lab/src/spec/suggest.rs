@@ -1,21 +1,6 @@
 //! "Did you mean ...?": the closest valid name by edit distance.
 
-/// Levenshtein distance (insertions, deletions, substitutions each cost 1), by the classic
-/// two-row dynamic programme: `d[i][j] = min(d[i-1][j] + 1, d[i][j-1] + 1, d[i-1][j-1] + [a_i != b_j])`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut row = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        row[0] = i + 1;
-        for (j, &cb) in b.iter().enumerate() {
-            let substitute = prev[j] + usize::from(ca != cb);
-            row[j + 1] = substitute.min(prev[j + 1] + 1).min(row[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut row);
-    }
-    prev[b.len()]
-}
+pub use descent_optim::edit_distance;
 
 /// The candidate closest to `word` (case-insensitive), if it is plausibly a typo: at most
 /// a third of the longer name's length away, or one is a prefix (of 3+ characters) of the other.
