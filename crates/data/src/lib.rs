@@ -17,5 +17,5 @@ pub use csv_file::load_csv;
 pub use dataset::{Dataset, Features, Split, Targets, train_test_split};
 pub use error::DataError;
 pub use idx::{IdxImages, read_idx_images, read_idx_labels, write_idx};
-pub use mnist::{data_root, load_mnist_dir};
+pub use mnist::{data_root, load_mnist_dir, mnist_dir};
 pub use synthetic::{blobs, linear, moons, spirals, xor};

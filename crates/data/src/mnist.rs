@@ -18,6 +18,13 @@ pub fn data_root() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
+/// `$DESCENT_DATA/mnist` when that directory exists.
+pub fn mnist_dir() -> Option<PathBuf> {
+    data_root()
+        .map(|root| root.join("mnist"))
+        .filter(|dir| dir.is_dir())
+}
+
 /// Loads `train-{images-idx3,labels-idx1}-ubyte` and `t10k-...` from `dir`, each raw or with a
 /// `.gz` suffix. Checks every file (see [`read_idx_images`]), that each image file has as many
 /// images as its label file has labels, that labels are below 10, and that train and test images

@@ -1,13 +1,10 @@
 //! The real MNIST files under `$DESCENT_DATA/mnist`, when present (skipped otherwise).
 
-use descent_data::{Features, Targets, data_root, load_mnist_dir};
+use descent_data::{Features, Targets, load_mnist_dir, mnist_dir};
 
 #[test]
 fn real_mnist_has_the_published_shape() {
-    let Some(dir) = data_root()
-        .map(|root| root.join("mnist"))
-        .filter(|d| d.is_dir())
-    else {
+    let Some(dir) = mnist_dir() else {
         println!(
             "skipping: $DESCENT_DATA/mnist not found (set DESCENT_DATA to the data directory)"
         );

@@ -5,7 +5,7 @@
 //! Needs `$DESCENT_DATA/mnist`; skips with a message when it is absent.
 
 use descent_autograd::{Activation, Init, Loss, MlpConfig, Par};
-use descent_data::{Split, data_root, load_mnist_dir};
+use descent_data::{Split, load_mnist_dir, mnist_dir};
 use descent_lab::train::{Budget, StopRules, TrainSetup, TrainStatus, train};
 use descent_optim::HyperValue;
 
@@ -55,10 +55,7 @@ fn final_accuracy(data: &Split, seed: u64) -> f32 {
 
 #[test]
 fn mnist_mlp_reaches_97_percent() {
-    let Some(dir) = data_root()
-        .map(|root| root.join("mnist"))
-        .filter(|d| d.is_dir())
-    else {
+    let Some(dir) = mnist_dir() else {
         println!(
             "skipping: $DESCENT_DATA/mnist not found (set DESCENT_DATA to the data directory)"
         );
