@@ -5,6 +5,17 @@ use wide::f32x8;
 /// Lanes per SIMD vector.
 pub(crate) const LANES: usize = 8;
 
+/// Coupled (L2) weight decay folded into the gradient: `g + weight_decay * p` (one FMA),
+/// or `g` unchanged when `weight_decay == 0` (so `-0.0` gradients keep their sign).
+#[inline(always)]
+pub(crate) fn l2_decay(weight_decay: f32, p: f32x8, g: f32x8) -> f32x8 {
+    if weight_decay != 0.0 {
+        p.mul_add(f32x8::splat(weight_decay), g)
+    } else {
+        g
+    }
+}
+
 /// `torch.sign`: 1 for positive, -1 for negative, 0 for ±0 (NaN gives 0 here).
 #[inline(always)]
 pub(crate) fn sign(x: f32x8) -> f32x8 {

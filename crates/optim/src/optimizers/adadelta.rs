@@ -18,6 +18,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
+use crate::lanes::l2_decay;
 use crate::rule::{Common, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.Adadelta`; defaults are PyTorch's.
@@ -64,11 +65,7 @@ impl Rule for Adadelta {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let g = if c.weight_decay != 0.0 {
-            p.mul_add(f32x8::splat(c.weight_decay), g)
-        } else {
-            g
-        };
+        let g = l2_decay(c.weight_decay, *p, g);
         let rho = f32x8::splat(self.rho as f32);
         let one_minus_rho = f32x8::splat((1.0 - self.rho) as f32);
         let eps = f32x8::splat(self.eps);

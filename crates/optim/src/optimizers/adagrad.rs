@@ -19,6 +19,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
+use crate::lanes::l2_decay;
 use crate::rule::{Common, MAX_STATES, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.Adagrad`; defaults are PyTorch's.
@@ -83,11 +84,7 @@ impl Rule for Adagrad {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let g = if c.weight_decay != 0.0 {
-            p.mul_add(f32x8::splat(c.weight_decay), g)
-        } else {
-            g
-        };
+        let g = l2_decay(c.weight_decay, *p, g);
         s[0] = g.mul_add(g, s[0]);
         let std = s[0].sqrt() + f32x8::splat(self.eps);
         *p += f32x8::splat(-c.clr) * (g / std);

@@ -17,6 +17,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
+use crate::lanes::l2_decay;
 use crate::rule::{Common, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.Adamax`; defaults are PyTorch's.
@@ -68,11 +69,7 @@ impl Rule for Adamax {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let g = if c.weight_decay != 0.0 {
-            p.mul_add(f32x8::splat(c.weight_decay), g)
-        } else {
-            g
-        };
+        let g = l2_decay(c.weight_decay, *p, g);
         s[0] = (g - s[0]).mul_add(f32x8::splat((1.0 - self.betas.0) as f32), s[0]);
         s[1] = (s[1] * f32x8::splat(self.betas.1 as f32)).max(g.abs() + f32x8::splat(self.eps));
         *p += f32x8::splat(-c.clr) * (s[0] / s[1]);

@@ -3,6 +3,7 @@
 
 use wide::f32x8;
 
+use crate::lanes::l2_decay;
 use crate::rule::StateLanes;
 
 /// Adam's moment estimates, in PyTorch's f32 operation order:
@@ -21,9 +22,7 @@ pub(super) fn apply_decay(decoupled: bool, decay: f32, p: &mut f32x8, g: f32x8) 
     if decoupled {
         *p *= f32x8::splat(decay);
         g
-    } else if decay != 0.0 {
-        p.mul_add(f32x8::splat(decay), g)
     } else {
-        g
+        l2_decay(decay, *p, g)
     }
 }

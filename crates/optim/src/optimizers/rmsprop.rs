@@ -20,6 +20,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
+use crate::lanes::l2_decay;
 use crate::rule::{Common, Rule, StateLanes, Switches};
 
 /// Hyperparameters of `torch.optim.RMSprop`; defaults are PyTorch's.
@@ -85,11 +86,7 @@ impl Rule for Rmsprop {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let g = if c.weight_decay != 0.0 {
-            p.mul_add(f32x8::splat(c.weight_decay), g)
-        } else {
-            g
-        };
+        let g = l2_decay(c.weight_decay, *p, g);
         let one_minus_alpha = f32x8::splat((1.0 - self.alpha) as f32);
         s[0] = s[0] * f32x8::splat(self.alpha as f32) + one_minus_alpha * g * g;
         let avg = if self.centered {

@@ -21,6 +21,7 @@ use wide::f32x8;
 
 use crate::error::OptimError;
 use crate::hyper::HyperReader;
+use crate::lanes::l2_decay;
 use crate::lanes::sign;
 use crate::rule::{Common, Rule, StateLanes, Switches};
 
@@ -92,11 +93,7 @@ impl Rule for Rprop {
         g: f32x8,
         s: &mut StateLanes,
     ) {
-        let g = if c.weight_decay != 0.0 {
-            p.mul_add(f32x8::splat(c.weight_decay), g)
-        } else {
-            g
-        };
+        let g = l2_decay(c.weight_decay, *p, g);
         if let Some(lr) = c.first_lr {
             s[1] = f32x8::splat(lr);
         }
