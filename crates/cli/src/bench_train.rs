@@ -139,6 +139,7 @@ fn bench(args: &BenchTrainArgs) -> Result<(), String> {
         stop: StopRules::default(),
         seed: args.seed,
         par,
+        phase_timing: true,
     };
     if !args.json {
         println!(

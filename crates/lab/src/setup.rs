@@ -59,5 +59,6 @@ pub fn train_setup(config: &TrialConfig, data: &Split, par: Par) -> Result<Train
         },
         seed: config.seed,
         par,
+        phase_timing: false,
     })
 }

@@ -41,6 +41,7 @@ fn allocations(steps: usize) -> usize {
         },
         seed: 1,
         par: Par::Seq,
+        phase_timing: false,
     };
     let before = descent_testkit::allocations();
     let outcome = train(&setup, &data, &mut |_| {}).unwrap();

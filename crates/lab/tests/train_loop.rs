@@ -36,6 +36,7 @@ fn setup(
         stop: StopRules::default(),
         seed: 7,
         par: Par::Seq,
+        phase_timing: true,
     }
 }
 
@@ -369,4 +370,31 @@ fn configuration_errors_are_explained() {
         train(&nothing, &data, &mut |_| {}),
         Err(TrainError::Config(_))
     ));
+}
+
+#[test]
+fn phase_timing_is_measured_only_when_asked_and_never_changes_the_run() {
+    let data = only_train(blobs(100, 3, 2, 1.0, 1));
+    let mut s = setup(
+        vec![2, 8, 3],
+        Activation::Relu,
+        Loss::CrossEntropy,
+        0.05,
+        32,
+        Budget::Epochs(2),
+    );
+    let (timed, _) = run(&s, &data);
+    assert_eq!(timed.epoch_timings.len(), 2);
+    assert!(
+        timed
+            .epoch_timings
+            .iter()
+            .all(|t| t.forward_backward_s > 0.0 && t.optimizer_s > 0.0 && t.batching_s > 0.0)
+    );
+    s.phase_timing = false;
+    let (untimed, _) = run(&s, &data);
+    let epochs: Vec<usize> = untimed.epoch_timings.iter().map(|t| t.epoch).collect();
+    assert_eq!(epochs, vec![1, 2]);
+    assert!(untimed.epoch_timings.iter().all(|t| t.train_s() == 0.0));
+    assert_eq!(untimed.final_params, timed.final_params);
 }

@@ -168,6 +168,7 @@ fn descent_fit(data: Dataset, lr: f32, steps: usize, seed: u64) -> (f64, f64) {
         stop: StopRules::default(),
         seed,
         par: Par::Seq,
+        phase_timing: false,
     };
     let outcome = train(
         &setup,

@@ -29,6 +29,7 @@ fn final_accuracy(data: &Split, seed: u64) -> f32 {
         stop: StopRules::default(),
         seed,
         par: Par::threads(2),
+        phase_timing: false,
     };
     let mut rows = Vec::new();
     let outcome = train(&setup, data, &mut |row| rows.push(row.clone())).unwrap();

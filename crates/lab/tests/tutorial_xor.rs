@@ -39,6 +39,7 @@ fn xor_mse(sizes: Vec<usize>, activation: Activation, seed: u64) -> (f32, usize)
         },
         seed,
         par: Par::Seq,
+        phase_timing: false,
     };
     let outcome = train(
         &setup,

@@ -98,19 +98,23 @@ pub fn train(
     Ok(run.finish(status, epoch_timings))
 }
 
-/// A stopwatch read in laps: one clock read per phase boundary.
-struct Lap(Instant);
+/// A stopwatch read in laps: one clock read per phase boundary, or none at all when phase
+/// timing is off (every lap then reads 0 s).
+struct Lap(Option<Instant>);
 
 impl Lap {
-    fn start() -> Self {
-        Self(Instant::now())
+    fn start(enabled: bool) -> Self {
+        Self(enabled.then(Instant::now))
     }
 
     /// Seconds since the start or the previous lap; starts the next lap.
     fn lap(&mut self) -> f64 {
+        let Some(last) = &mut self.0 else {
+            return 0.0;
+        };
         let now = Instant::now();
-        let seconds = (now - self.0).as_secs_f64();
-        self.0 = now;
+        let seconds = (now - *last).as_secs_f64();
+        *last = now;
         seconds
     }
 }
@@ -169,7 +173,7 @@ impl Run<'_> {
     ) -> Option<TrainStatus> {
         let steps_per_epoch = self.batcher.batches_per_epoch();
         self.batcher.start_epoch(epoch - 1);
-        let mut clock = Lap::start();
+        let mut clock = Lap::start(self.setup.phase_timing);
         for batch_index in 0..steps_per_epoch {
             if self.step == self.total_steps {
                 break;
@@ -220,7 +224,7 @@ impl Run<'_> {
                 let previous = self.rows.last().map(|r| r.train_loss);
                 let train_loss = self.emit_row(epoch, lr, norms, test, on_row);
                 // Recording the row belongs to no phase.
-                clock = Lap::start();
+                clock = Lap::start(self.setup.phase_timing);
                 let on_target = self.setup.stop.target_loss.is_some_and(|t| train_loss <= t);
                 if on_target && self.steps_to_target.is_none() {
                     self.steps_to_target = Some(self.step);
