@@ -90,6 +90,10 @@ pub(super) unsafe fn write_back<const R: usize>(
     cols: usize,
     wb: &WriteBack<'_>,
 ) {
+    if cols == NR {
+        // SAFETY: forwarded from the caller.
+        return unsafe { write_back_full_width(acc, out, row0, col0, rows, wb) };
+    }
     let bias = wb
         .epilogue
         .and_then(|(b, _)| b)
@@ -116,6 +120,53 @@ pub(super) unsafe fn write_back<const R: usize>(
                     x = simd::activate(act, x);
                 }
                 simd::store_partial(c, lanes, x);
+            }
+        }
+    }
+}
+
+/// [`write_back`] of full-width rows (the bulk of every product): the same operations
+/// (`x = alpha * acc`, then `fma(C, beta, x)`, `+ bias`, the activation) with the bias loaded
+/// once per tile and no per-vector lane bookkeeping, which kept the accumulators from staying
+/// in registers.
+///
+/// # Safety
+/// The `rows x NR` block of `C` at `(row0, col0)` must be writable; `col0 + NR` must not exceed
+/// the bias length.
+#[inline(always)]
+unsafe fn write_back_full_width<const R: usize>(
+    acc: &Tile<R>,
+    out: Output,
+    row0: usize,
+    col0: usize,
+    rows: usize,
+    wb: &WriteBack<'_>,
+) {
+    let (alpha, beta) = (f32x8::splat(wb.alpha), f32x8::splat(wb.beta));
+    let act = wb.epilogue.map(|(_, act)| act);
+    let bias = wb
+        .epilogue
+        .and_then(|(b, _)| b)
+        .map(|b| -> [f32x8; NR / LANES] {
+            std::array::from_fn(|v| simd::load(&b[col0 + v * LANES..]))
+        });
+    for (i, tile_row) in acc.iter().enumerate().take(rows) {
+        for (v, &a) in tile_row.iter().enumerate() {
+            let c = out.at(row0 + i, col0 + v * LANES);
+            // SAFETY: the 8 lanes from `c` lie inside the tile (full width), which the caller
+            // guarantees writable.
+            unsafe {
+                let mut x = alpha * a;
+                if wb.beta != 0.0 {
+                    x = (c as *const f32x8).read_unaligned().mul_add(beta, x);
+                }
+                if let Some(bias) = &bias {
+                    x += bias[v];
+                }
+                if let Some(act) = act {
+                    x = simd::activate(act, x);
+                }
+                (c as *mut f32x8).write_unaligned(x);
             }
         }
     }

@@ -28,14 +28,20 @@ pub(super) unsafe fn pack_a(dst: &mut [f32], a: Operand, mc: usize, kc: usize) {
             if a.cs == 1 {
                 pack_transposing::<MR>(panel, a, i0, rows, kc);
             } else if a.rs == 1 {
-                // Each depth step is `rows` contiguous elements: a fixed-size copy.
-                for (p, out) in panel.chunks_exact_mut(MR).take(kc).enumerate() {
-                    let src = std::slice::from_raw_parts(a.at(i0, p), rows);
+                // Each depth step is `rows` contiguous elements: a fixed-size copy (an array
+                // assignment, inlined; a slice copy would call memmove per depth step).
+                for (p, out) in panel
+                    .as_chunks_mut::<MR>()
+                    .0
+                    .iter_mut()
+                    .take(kc)
+                    .enumerate()
+                {
                     if rows == MR {
-                        out.copy_from_slice(src);
+                        *out = (a.at(i0, p) as *const [f32; MR]).read_unaligned();
                     } else {
-                        out.fill(0.0);
-                        out[..rows].copy_from_slice(src);
+                        *out = [0.0; MR];
+                        out[..rows].copy_from_slice(std::slice::from_raw_parts(a.at(i0, p), rows));
                     }
                 }
             } else {
