@@ -137,6 +137,9 @@ pub fn gather(data: &Dataset, indices: &[u32], out: &mut Batch) {
 
 /// Sizes `buffer` to `indices.len()` rows of `width` (touching only a changed tail, so a reused
 /// buffer is not cleared) and pairs each destination row with its source row in `source`.
+/// While row `r` is handed out, the source row of `indices[r + PREFETCH_AHEAD]` is prefetched:
+/// shuffled rows are scattered over the whole set, and waiting for each one's cache misses was
+/// most of the gather's time.
 fn rows_of<'a, T: Copy>(
     buffer: &'a mut Vec<f32>,
     source: &'a [T],
@@ -144,10 +147,38 @@ fn rows_of<'a, T: Copy>(
     indices: &'a [u32],
 ) -> impl Iterator<Item = (&'a mut [f32], &'a [T])> {
     buffer.resize(indices.len() * width, 0.0);
+    let row = move |i: u32| &source[i as usize * width..(i as usize + 1) * width];
     buffer
         .chunks_exact_mut(width)
         .zip(indices)
-        .map(move |(dst, &i)| (dst, &source[i as usize * width..(i as usize + 1) * width]))
+        .enumerate()
+        .map(move |(r, (dst, &i))| {
+            if let Some(&ahead) = indices.get(r + PREFETCH_AHEAD) {
+                prefetch(row(ahead));
+            }
+            (dst, row(i))
+        })
+}
+
+/// Rows prefetched ahead of the one being copied (a row of MNIST takes about as long to convert
+/// as one memory latency).
+const PREFETCH_AHEAD: usize = 2;
+
+/// Asks the CPU to bring `data` into cache (a hint: no effect on results, none off x86-64).
+fn prefetch<T>(data: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        const LINE: usize = 64;
+        let bytes = std::mem::size_of_val(data);
+        let start = data.as_ptr().cast::<i8>();
+        for offset in (0..bytes).step_by(LINE) {
+            // SAFETY: a prefetch never faults and changes no memory; SSE is part of x86-64.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
 }
 
 #[cfg(test)]
