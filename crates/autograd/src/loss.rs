@@ -1,6 +1,8 @@
 //! Loss functions: the choice an [`crate::Mlp`] ends in, the targets it is fed, and the
 //! forward values shared by the tape's loss ops. Sums are accumulated in f64.
 
+use descent_kernels::elementwise::sum_squared_diff;
+
 /// The output loss of a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Loss {
@@ -21,30 +23,9 @@ pub enum Targets<'a> {
     Values(&'a [f32]),
 }
 
-/// `(1/N) sum_i (p_i - t_i)^2`, in f64 as four interleaved partial sums
-/// `s_r = sum_{i = r mod 4} d_i^2` added as `(s_0 + s_1) + (s_2 + s_3)`, then the last `N mod 4`
-/// terms in order (independent adds, so the sum vectorises instead of waiting on one chain).
+/// `(1/N) sum_i (p_i - t_i)^2`, the sum in f64 ([`sum_squared_diff`]).
 pub(crate) fn mse(pred: &[f32], target: &[f32]) -> f32 {
-    assert_eq!(pred.len(), target.len(), "mse: lengths differ");
-    let square = |p: f32, t: f32| {
-        let d = f64::from(p) - f64::from(t);
-        d * d
-    };
-    let (p4, t4) = (pred.chunks_exact(4), target.chunks_exact(4));
-    let (p_tail, t_tail) = (p4.remainder(), t4.remainder());
-    let mut s = [0.0f64; 4];
-    for (p, t) in p4.zip(t4) {
-        for r in 0..4 {
-            s[r] += square(p[r], t[r]);
-        }
-    }
-    let sum = p_tail
-        .iter()
-        .zip(t_tail)
-        .fold((s[0] + s[1]) + (s[2] + s[3]), |acc, (&p, &t)| {
-            acc + square(p, t)
-        });
-    (sum / pred.len() as f64) as f32
+    (sum_squared_diff(pred, target) / pred.len() as f64) as f32
 }
 
 /// `(1/N) sum_i max(z_i, 0) - z_i t_i + ln(1 + e^-|z_i|)`, which equals
@@ -92,9 +73,10 @@ mod tests {
     #[test]
     fn mse_of_known_values() {
         assert_eq!(mse(&[1.0, 2.0, 3.0, 4.0], &[1.0, 0.0, 3.0, 0.0]), 5.0);
-        // Four partial sums plus a tail of two: (4 + 1 + 0 + 9 + 16 + 4 + 1) / 7 = 5.
-        let pred = [3.0, 1.0, 0.0, -3.0, 4.0, 2.0, 1.0];
-        assert_eq!(mse(&pred, &[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]), 5.0);
+        // Eight lanes plus a tail of two: (4 + 1 + 0 + 9 + 16 + 4 + 1 + 1 + 9 + 25) / 10 = 7.
+        let pred = [3.0, 1.0, 0.0, -3.0, 4.0, 2.0, 1.0, -1.0, 3.0, 2.0];
+        let target = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -3.0];
+        assert_eq!(mse(&pred, &target), 7.0);
     }
 
     #[test]

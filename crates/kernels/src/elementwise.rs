@@ -163,8 +163,8 @@ pub fn scale(alpha: f32, x: &mut [f32]) {
 
 /// `out_j = sum_i m_ij` (the bias gradient of a linear layer); `out` is overwritten.
 /// Summed in f32 (deterministic; error <= rows * 6e-8 * sum_i |m_ij|): a single column as
-/// four interleaved partial sums `s_r = sum_{i = r mod 4} m_i0`, combined as
-/// `(s_0 + s_1) + (s_2 + s_3)` (independent adds instead of one serial chain); narrower than a
+/// interleaved partial sums (see [`column_sum`]), independent adds instead of one serial chain;
+/// narrower than a
 /// vector, column by column in row order; wider, vector by vector in row order.
 pub fn col_sums(m: MatRef<'_>, out: &mut [f32]) {
     assert_eq!(out.len(), m.cols());
@@ -186,8 +186,19 @@ pub fn col_sums(m: MatRef<'_>, out: &mut [f32]) {
     }
 }
 
-/// `sum_i data[i * stride]` for `i < rows` as four interleaved partial sums (see [`col_sums`]).
+/// `sum_i data[i * stride]` for `i < rows` as four interleaved partial sums (see [`col_sums`]);
+/// a contiguous column (`stride = 1`) as eight vector lanes instead, `s_r = sum_{i = r mod 8}`,
+/// reduced by a fixed tree, then the last `rows mod 8` elements in order.
 fn column_sum(data: &[f32], stride: usize, rows: usize) -> f32 {
+    if stride == 1 {
+        let column = &data[..rows];
+        let mut chunks = column.chunks_exact(LANES);
+        let lanes = (&mut chunks).fold(f32x8::ZERO, |s, c| s + simd::load(c));
+        return chunks
+            .remainder()
+            .iter()
+            .fold(lanes.reduce_add(), |s, &v| s + v);
+    }
     let mut s = [0.0f32; 4];
     let body = rows - rows % 4;
     for i in (0..body).step_by(4) {
@@ -216,19 +227,40 @@ fn zip_into_self(out: &mut [f32], x: &[f32]) {
 /// `sum_i x_i^2`, each square and the sums in f64 (4 + 4 partial sums; error <= n * 1.1e-16
 /// relative).
 pub fn sum_squares(x: &[f32]) -> f64 {
+    sum_of_f64_squares::<false>(x, x)
+}
+
+/// `sum_i (x_i - y_i)^2` (the MSE numerator), each difference, square and sum in f64 like
+/// [`sum_squares`] (the differences are exact in f64).
+pub fn sum_squared_diff(x: &[f32], y: &[f32]) -> f64 {
+    assert_eq!(x.len(), y.len(), "sum_squared_diff: lengths differ");
+    sum_of_f64_squares::<true>(x, y)
+}
+
+/// `sum_i d_i^2` in f64 with `d_i = x_i - y_i` (`DIFF`) or `x_i`: elements `i = 8c + r` go to
+/// partial sum `r` (`r < 4`: `lo`, else `hi`, as FMAs), combined as `(lo + hi)` reduced across
+/// lanes, plus the last `n mod 8` squares in order.
+#[inline(always)]
+fn sum_of_f64_squares<const DIFF: bool>(x: &[f32], y: &[f32]) -> f64 {
+    let d = |a: f32, b: f32| {
+        if DIFF {
+            f64::from(a) - f64::from(b)
+        } else {
+            f64::from(a)
+        }
+    };
+    let ((xs, x_tail), (ys, y_tail)) = (x.as_chunks::<LANES>(), y.as_chunks::<LANES>());
     let (mut lo, mut hi) = (f64x4::ZERO, f64x4::ZERO);
-    let mut chunks = x.chunks_exact(LANES);
-    for c in &mut chunks {
-        let w = |i: usize| f64::from(c[i]);
-        let a = f64x4::new([w(0), w(1), w(2), w(3)]);
-        let b = f64x4::new([w(4), w(5), w(6), w(7)]);
-        lo = a.mul_add(a, lo);
-        hi = b.mul_add(b, hi);
+    for (a, b) in xs.iter().zip(ys) {
+        let lo_d = f64x4::new(std::array::from_fn(|r| d(a[r], b[r])));
+        let hi_d = f64x4::new(std::array::from_fn(|r| d(a[r + 4], b[r + 4])));
+        lo = lo_d.mul_add(lo_d, lo);
+        hi = hi_d.mul_add(hi_d, hi);
     }
-    let tail: f64 = chunks
-        .remainder()
+    let tail: f64 = x_tail
         .iter()
-        .map(|&v| f64::from(v) * f64::from(v))
+        .zip(y_tail)
+        .map(|(&a, &b)| d(a, b) * d(a, b))
         .sum();
     (lo + hi).reduce_add() + tail
 }

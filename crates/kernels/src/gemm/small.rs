@@ -116,39 +116,49 @@ fn rows_form(p: &Problem<'_>) {
 }
 
 /// The column form: `s[i..i+8] = sum_p A[i..i+8, p] * B[p, 0]`, vector FMAs in order of `p`,
-/// then the write-back of [`write_back`] down the column.
+/// then the write-back of [`write_back`] down the column. Full chunks of eight rows and the
+/// ragged tail go through the same operations; only the tail uses masked loads and stores.
 fn column_form(p: &Problem<'_>) {
-    let bias = p
-        .epilogue
-        .and_then(|(bias, _)| bias)
-        .map(|b| f32x8::splat(b[0]));
-    let act = p.epilogue.map(|(_, act)| act);
-    for i in (0..p.m).step_by(LANES) {
-        let lanes = LANES.min(p.m - i);
-        let mut s = f32x8::ZERO;
-        for q in 0..p.k {
-            // SAFETY: column `q` of A is contiguous (`a.rs = 1`) with rows `i..i + lanes`
-            // inside A, and `B[q, 0]` lies inside B.
-            unsafe {
-                let b = f32x8::splat(*p.b.at(q, 0));
-                s = simd::load_partial(p.a.at(i, q), lanes).mul_add(b, s);
-            }
-        }
-        let c = p.c.at(i, 0);
-        let mut x = f32x8::splat(p.alpha) * s;
-        // SAFETY: C's single column is contiguous (`c.rs = 1`); rows `i..i + lanes` lie inside.
+    let full = p.m - p.m % LANES;
+    for i in (0..full).step_by(LANES) {
+        // SAFETY: rows `i..i + 8` lie inside A and C.
+        unsafe { column_chunk(p, i, LANES) };
+    }
+    if full < p.m {
+        // SAFETY: rows `full..m` lie inside A and C.
+        unsafe { column_chunk(p, full, p.m - full) };
+    }
+}
+
+/// Rows `i..i + lanes` of the column form (inlined, so `lanes = 8` compiles to plain loads).
+///
+/// # Safety
+/// Rows `i..i + lanes` must lie inside A and C; A's columns and C's column contiguous.
+#[inline(always)]
+unsafe fn column_chunk(p: &Problem<'_>, i: usize, lanes: usize) {
+    let mut s = f32x8::ZERO;
+    for q in 0..p.k {
+        // SAFETY: column `q` of A is contiguous (`a.rs = 1`) with rows `i..i + lanes` inside
+        // A, and `B[q, 0]` lies inside B.
         unsafe {
-            if p.beta != 0.0 {
-                x = simd::load_partial(c, lanes).mul_add(f32x8::splat(p.beta), x);
-            }
-            if let Some(bias) = bias {
-                x += bias;
-            }
-            if let Some(act) = act {
-                x = simd::activate(act, x);
-            }
-            simd::store_partial(c, lanes, x);
+            let b = f32x8::splat(*p.b.at(q, 0));
+            s = simd::load_partial(p.a.at(i, q), lanes).mul_add(b, s);
         }
+    }
+    let c = p.c.at(i, 0);
+    let mut x = f32x8::splat(p.alpha) * s;
+    // SAFETY: C's single column is contiguous (`c.rs = 1`); rows `i..i + lanes` lie inside.
+    unsafe {
+        if p.beta != 0.0 {
+            x = simd::load_partial(c, lanes).mul_add(f32x8::splat(p.beta), x);
+        }
+        if let Some((bias, act)) = p.epilogue {
+            if let Some(bias) = bias {
+                x += f32x8::splat(bias[0]);
+            }
+            x = simd::activate(act, x);
+        }
+        simd::store_partial(c, lanes, x);
     }
 }
 
