@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use clap::{Args, Subcommand};
 use descent_lab::expand::expand;
@@ -150,7 +151,9 @@ fn run(args: RunArgs) -> ExitCode {
         },
     };
     let progress = SweepProgress::new();
+    let started = Instant::now();
     let counts = run_sweep(&spec, &trials, &opts, &progress);
+    let sweep_s = started.elapsed().as_secs_f64();
     progress.finish();
     let counts = match counts {
         Ok(c) => c,
@@ -164,9 +167,14 @@ fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // Wall time from loading the data to the last stored trial (the report is not included).
     println!(
-        "ran {} trial(s), kept {} finished; diverged {}, failed {}",
-        counts.ran, counts.skipped, counts.diverged, counts.failed
+        "ran {} trial(s) in {sweep_s:.3} s ({:.3} ms per trial), kept {} finished; diverged {}, failed {}",
+        counts.ran,
+        1e3 * sweep_s / counts.ran.max(1) as f64,
+        counts.skipped,
+        counts.diverged,
+        counts.failed
     );
     if !args.no_report {
         let code = report(&out);
