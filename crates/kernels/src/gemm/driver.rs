@@ -15,7 +15,7 @@
 //! Every element of `C` is produced by the same sequence of FMAs whichever task computes it, so
 //! results are bit-identical for any thread count.
 
-use super::microkernel::{Tile, WriteBack, kernel, write_back};
+use super::microkernel::{Tile, WriteBack, kernel, write_back, write_back_full_width};
 use super::operand::{Operand, Output};
 use super::pack::{pack_a, pack_b};
 use super::small;
@@ -240,25 +240,47 @@ unsafe fn tile_rows<const PACKED_A: bool, const PACKED_B: bool>(
     }
     // SAFETY: forwarded from the caller.
     unsafe {
-        match t.rows {
-            6 => tile::<6>(&t, c, wb),
-            5 => tile::<5>(&t, c, wb),
-            4 => tile::<4>(&t, c, wb),
-            3 => tile::<3>(&t, c, wb),
-            2 => tile::<2>(&t, c, wb),
-            _ => tile::<1>(&t, c, wb),
+        if t.cols == NR {
+            tile_rows_of_width::<true>(&t, c, wb);
+        } else {
+            tile_rows_of_width::<false>(&t, c, wb);
         }
     }
 }
 
-/// Computes an `R`-row tile and writes its valid part back.
+/// [`tile`] with `R = t.rows`, for full-width tiles (`FULL`: `t.cols = NR`) or edge tiles; each
+/// combination is its own instance, so a tile's write-back code holds only what it needs.
+///
+/// # Safety
+/// As for [`tile`].
+#[inline(always)]
+unsafe fn tile_rows_of_width<const FULL: bool>(t: &TileJob, c: Output, wb: &WriteBack<'_>) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match t.rows {
+            6 => tile::<6, FULL>(t, c, wb),
+            5 => tile::<5, FULL>(t, c, wb),
+            4 => tile::<4, FULL>(t, c, wb),
+            3 => tile::<3, FULL>(t, c, wb),
+            2 => tile::<2, FULL>(t, c, wb),
+            _ => tile::<1, FULL>(t, c, wb),
+        }
+    }
+}
+
+/// Computes an `R`-row tile and writes its valid part back ([`write_back_full_width`] when
+/// `FULL`).
 ///
 /// # Safety
 /// As for [`kernel`] with `R` rows and for [`write_back`].
 #[inline(always)]
-unsafe fn tile<const R: usize>(t: &TileJob, c: Output, wb: &WriteBack<'_>) {
+unsafe fn tile<const R: usize, const FULL: bool>(t: &TileJob, c: Output, wb: &WriteBack<'_>) {
     unsafe {
         let acc: Tile<R> = kernel::<R>(t.kc, t.a, t.a_rs, t.a_cs, t.b, t.b_rs);
-        write_back::<R>(&acc, c, t.row0, t.col0, t.rows, t.cols, wb);
+        if FULL {
+            write_back_full_width::<R>(&acc, c, t.row0, t.col0, t.rows, wb);
+        } else {
+            write_back::<R>(&acc, c, t.row0, t.col0, t.rows, t.cols, wb);
+        }
     }
 }

@@ -90,10 +90,6 @@ pub(super) unsafe fn write_back<const R: usize>(
     cols: usize,
     wb: &WriteBack<'_>,
 ) {
-    if cols == NR {
-        // SAFETY: forwarded from the caller.
-        return unsafe { write_back_full_width(acc, out, row0, col0, rows, wb) };
-    }
     let bias = wb
         .epilogue
         .and_then(|(b, _)| b)
@@ -125,7 +121,7 @@ pub(super) unsafe fn write_back<const R: usize>(
     }
 }
 
-/// [`write_back`] of full-width rows (the bulk of every product): the same operations
+/// [`write_back`] of full-width rows (`cols = NR`, the bulk of every product): the same operations
 /// (`x = alpha * acc`, then `fma(C, beta, x)`, `+ bias`, the activation) with the bias loaded
 /// once per tile and no per-vector lane bookkeeping, which kept the accumulators from staying
 /// in registers.
@@ -134,7 +130,7 @@ pub(super) unsafe fn write_back<const R: usize>(
 /// The `rows x NR` block of `C` at `(row0, col0)` must be writable; `col0 + NR` must not exceed
 /// the bias length.
 #[inline(always)]
-unsafe fn write_back_full_width<const R: usize>(
+pub(super) unsafe fn write_back_full_width<const R: usize>(
     acc: &Tile<R>,
     out: Output,
     row0: usize,
