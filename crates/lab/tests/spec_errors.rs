@@ -262,3 +262,24 @@ fn the_rendered_error_shows_the_line_and_a_caret() {
         "exp/t.toml:19:21: error: unknown optimizer `adma`\n   |\n19 | optimizer = [\"sgd\", \"adma\"]\n   |                     ^^^^^^\n   = help: did you mean `adam`?"
     );
 }
+
+#[test]
+fn cross_entropy_on_regression_data_is_refused_at_the_loss() {
+    let e = one_error(&VALID.replace(
+        r#"activation = "tanh""#,
+        "activation = \"tanh\"\nloss = \"cross_entropy\"",
+    ));
+    assert_eq!(e.location(), "exp/t.toml:13:8");
+    assert_eq!(
+        e.message,
+        "loss `cross_entropy` needs class labels, but this data set has target values"
+    );
+    // The same loss on labelled data is fine.
+    let blobs = VALID
+        .replace("dataset = \"linear\"\nsamples = 50", "dataset = \"blobs\"")
+        .replace(
+            r#"activation = "tanh""#,
+            "activation = \"tanh\"\nloss = \"cross_entropy\"",
+        );
+    assert_eq!(parse(&blobs).unwrap().model.loss, "cross_entropy");
+}

@@ -44,7 +44,7 @@ fn read_root(d: &mut Diagnostics, root: &Node) -> Option<Spec> {
     let repeats = t.positive_count(d, "repeats").map_or(1, |r| r.value);
     let data = section(d, &mut t, "data").and_then(|s| read_data(d, s, seed, &source.base_dir));
     let data_classes = data.as_ref().map(|s| s.spec.source.has_classes());
-    let model = section(d, &mut t, "model").map(|s| read_model(d, s, data_classes.unwrap_or(true)));
+    let model = section(d, &mut t, "model").map(|s| read_model(d, s, data_classes));
     let train = section(d, &mut t, "train").and_then(|s| read_train(d, s));
     let (train, schedule_span) = match train {
         Some((train, span)) => (Some(train), span),
@@ -127,7 +127,9 @@ fn optional_section<'t>(
     TableReader::of(d, node, format!("[{key}]"))
 }
 
-fn read_model(d: &mut Diagnostics, mut t: TableReader, classes: bool) -> ModelSpec {
+/// `[model]`; `classes` says whether the data set has class labels (`None`: the data section
+/// could not be read, so nothing is checked against it).
+fn read_model(d: &mut Diagnostics, mut t: TableReader, classes: Option<bool>) -> ModelSpec {
     let hidden = match t.node("hidden") {
         Some(node) => match &node.value {
             NodeValue::Array(items) => items
@@ -159,7 +161,21 @@ fn read_model(d: &mut Diagnostics, mut t: TableReader, classes: bool) -> ModelSp
     let init_std = t.positive(d, "init_std").map_or(0.01, |x| x.value);
     let init_bound = t.positive(d, "init_bound").map_or(0.1, |x| x.value);
     t.finish(d);
-    let default_loss = if classes { "cross_entropy" } else { "mse" };
+    if let Some(l) = &loss
+        && l.value == "cross_entropy"
+        && classes == Some(false)
+    {
+        d.error_help(
+            l.span.clone(),
+            "loss `cross_entropy` needs class labels, but this data set has target values",
+            "use `mse` for regression (or a classification data set)",
+        );
+    }
+    let default_loss = if classes.unwrap_or(true) {
+        "cross_entropy"
+    } else {
+        "mse"
+    };
     ModelSpec {
         hidden,
         activation: activation.map_or_else(|| "relu".into(), |a| a.value),
