@@ -134,8 +134,12 @@ pub fn run_sweep(
         failed: 0,
     });
     pool.install(|| {
+        // One rayon job per trial: rayon runs the leaves of its split sequentially, so with
+        // larger leaves the trials that diverge early (often side by side in the expansion)
+        // leave one thread idle while the other works through its leaf.
         pending
             .par_iter()
+            .with_max_len(1)
             .try_for_each(|trial| -> Result<(), StoreError> {
                 dir.reset_trial(&trial.id)?;
                 let (rows, result) = run_trial(trial, &data, par, &provenance);
