@@ -118,6 +118,13 @@ pub fn gemm_with(
     }
 }
 
+/// How many parallel tasks the native [`gemm`] runs an `m x n x k` product on with `par`: a
+/// function of the shape and `par` only (1 for products too small to split), so benchmarks can
+/// tell which shapes take the same single-thread path at every thread count.
+pub fn gemm_tasks(m: usize, n: usize, k: usize, par: Par) -> usize {
+    driver::task_count(m, n, k, par)
+}
+
 /// Fused linear-layer forward: `C = act(op_a(A) * op_b(B) + 1 * bias^T)`, where `bias` (length
 /// `n`, optional) is added to every row.
 #[allow(clippy::too_many_arguments)]

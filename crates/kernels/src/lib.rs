@@ -9,6 +9,8 @@ pub mod mat;
 pub mod par;
 mod simd;
 
-pub use gemm::{Activation, Backend, Op, gemm, gemm_reference, gemm_with, linear_forward};
+pub use gemm::{
+    Activation, Backend, Op, gemm, gemm_reference, gemm_tasks, gemm_with, linear_forward,
+};
 pub use mat::{Mat, MatMut, MatRef};
 pub use par::Par;

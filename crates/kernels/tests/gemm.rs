@@ -6,7 +6,7 @@ mod common;
 
 use common::{gemm_tolerance, stored, strided};
 use descent_kernels::{
-    Activation, Backend, Mat, MatMut, MatRef, Op, Par, gemm, gemm_reference, gemm_with,
+    Activation, Backend, Mat, MatMut, MatRef, Op, Par, gemm, gemm_reference, gemm_tasks, gemm_with,
     linear_forward,
 };
 use descent_rng::Rng;
@@ -329,4 +329,17 @@ fn linear_forward_matches_reference() {
             }
         }
     }
+}
+
+#[test]
+fn task_count_depends_on_shape_and_threads_only() {
+    // The MNIST output layer and tiny products stay on one thread whatever is offered.
+    assert_eq!(gemm_tasks(32, 10, 128, Par::threads(2)), 1);
+    assert_eq!(gemm_tasks(8, 8, 8, Par::threads(8)), 1);
+    assert_eq!(gemm_tasks(0, 100, 100, Par::threads(2)), 1);
+    // Large products use every thread offered, never more than one per row tile.
+    assert_eq!(gemm_tasks(1024, 1024, 1024, Par::threads(2)), 2);
+    assert_eq!(gemm_tasks(1024, 1024, 1024, Par::Seq), 1);
+    assert_eq!(gemm_tasks(6, 4096, 4096, Par::threads(64)), 64);
+    assert_eq!(gemm_tasks(6, 256, 4096, Par::threads(64)), 256 / 16);
 }

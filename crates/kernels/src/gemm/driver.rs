@@ -57,15 +57,31 @@ pub(super) fn run(p: &Problem<'_>, par: Par) {
         small::run(p);
         return;
     }
-    let work = p.m * p.n * p.k.max(1);
     let split_cols = p.m < p.n;
-    let units = if split_cols {
-        p.n.div_ceil(NR)
+    let tasks = task_count(p.m, p.n, p.k, par);
+    run_tasks(p, split_cols, split_units(p.m, p.n), 0..tasks, tasks);
+}
+
+/// How many parallel tasks an `m x n x k` product runs on with `par` (a function of the shape
+/// and `par` only): one per `PAR_GRAIN` of work, at most `par.degree()` and one per output
+/// row tile (or column panel); 1 for the direct kernel's small products.
+pub(super) fn task_count(m: usize, n: usize, k: usize, par: Par) -> usize {
+    if m == 0 || n == 0 || small::is_small_shape(m, n, k) {
+        return 1;
+    }
+    (m * n * k.max(1) / PAR_GRAIN)
+        .clamp(1, par.degree())
+        .min(split_units(m, n))
+}
+
+/// The units the output is split into: column panels when `C` is wider than tall, else row
+/// tiles.
+fn split_units(m: usize, n: usize) -> usize {
+    if m < n {
+        n.div_ceil(NR)
     } else {
-        p.m.div_ceil(MR)
-    };
-    let tasks = (work / PAR_GRAIN).clamp(1, par.degree()).min(units);
-    run_tasks(p, split_cols, units, 0..tasks, tasks);
+        m.div_ceil(MR)
+    }
 }
 
 fn run_tasks(p: &Problem<'_>, split_cols: bool, units: usize, ts: Range<usize>, tasks: usize) {

@@ -32,7 +32,12 @@ const SMALL_WORK: usize = 1 << 12;
 
 /// Whether `p` takes the direct kernel (a function of the shape only).
 pub(super) fn is_small(p: &Problem<'_>) -> bool {
-    p.m * p.n * p.k.max(1) <= SMALL_WORK
+    is_small_shape(p.m, p.n, p.k)
+}
+
+/// Whether an `m x n x k` product takes the direct kernel.
+pub(super) fn is_small_shape(m: usize, n: usize, k: usize) -> bool {
+    m * n * k.max(1) <= SMALL_WORK
 }
 
 /// Computes the whole problem on the calling thread.
