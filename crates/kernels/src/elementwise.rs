@@ -141,6 +141,30 @@ fn sum(x: &[f32]) -> f32 {
     acc.reduce_add() + chunks.remainder().iter().sum::<f32>()
 }
 
+/// The `s.len() <= 8` values of `s` in the first lanes of a vector, the others 0: one masked
+/// load on AVX2, so a tail built this way is not stored piecewise and then reloaded whole (a
+/// store-forwarding stall that cost a tiny model's optimizer step more than its arithmetic).
+pub fn load_padded(s: &[f32]) -> f32x8 {
+    assert!(
+        s.len() <= LANES,
+        "load_padded: {} values for 8 lanes",
+        s.len()
+    );
+    // SAFETY: `s` holds exactly the `s.len()` values read.
+    unsafe { simd::load_partial(s.as_ptr(), s.len()) }
+}
+
+/// Writes the first `out.len() <= 8` lanes of `v` to `out` (the inverse of [`load_padded`]).
+pub fn store_prefix(v: f32x8, out: &mut [f32]) {
+    assert!(
+        out.len() <= LANES,
+        "store_prefix: {} values from 8 lanes",
+        out.len()
+    );
+    // SAFETY: `out` has exactly the `out.len()` elements written.
+    unsafe { simd::store_partial(out.as_mut_ptr(), out.len(), v) }
+}
+
 /// `y <- y + alpha * x` (one FMA per element: a single rounding).
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len());

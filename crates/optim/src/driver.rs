@@ -7,6 +7,7 @@
 //! element goes through exactly the same instructions wherever it sits. Element-wise rules thus
 //! give bit-identical results at any thread count.
 
+use descent_kernels::elementwise::{load_padded, store_prefix};
 use rayon::prelude::*;
 use wide::f32x8;
 
@@ -290,14 +291,14 @@ impl<R: Rule> Plan<'_, R> {
         }
         if full < n {
             let tail = full..n;
-            let mut pv = padded(&p[tail.clone()]);
+            let mut pv = load_padded(&p[tail.clone()]);
             for k in 0..N {
-                s[k] = padded(&states[k][offset + full..offset + n]);
+                s[k] = load_padded(&states[k][offset + full..offset + n]);
             }
-            self.apply::<S>(c, &mut pv, padded(&g[tail.clone()]), &mut s);
-            p[tail.clone()].copy_from_slice(&pv.to_array()[..n - full]);
+            self.apply::<S>(c, &mut pv, load_padded(&g[tail.clone()]), &mut s);
+            store_prefix(pv, &mut p[tail.clone()]);
             for k in 0..N {
-                states[k][offset + full..offset + n].copy_from_slice(&s[k].to_array()[..n - full]);
+                store_prefix(s[k], &mut states[k][offset + full..offset + n]);
             }
         }
     }
@@ -317,13 +318,6 @@ impl<R: Rule> Plan<'_, R> {
         }
         self.rule.update::<S>(&c.rule, p, g, s);
     }
-}
-
-/// The first `len` values of `s` in eight lanes, zero-padded.
-fn padded(s: &[f32]) -> f32x8 {
-    let mut lanes = [0.0; LANES];
-    lanes[..s.len()].copy_from_slice(s);
-    f32x8::new(lanes)
 }
 
 /// Cuts a chunk's state block into its `count` state slices of `len` elements each.
