@@ -58,18 +58,23 @@ fn linear_regression(lr: f32, budget: Budget) -> TrainSetup {
     setup(vec![1, 1], Activation::Identity, Loss::Mse, lr, 0, budget)
 }
 
-#[test]
-fn rows_per_epoch_per_period_and_at_the_last_step() {
-    // 100 samples in batches of 32: 4 steps per epoch (the last one of 4 rows).
-    let data = only_train(blobs(100, 3, 2, 1.0, 1));
-    let mut s = setup(
+/// A 2-8-3 ReLU classifier in batches of 32 (for 100 blobs: 4 steps per epoch).
+fn blobs_classifier(budget: Budget) -> TrainSetup {
+    setup(
         vec![2, 8, 3],
         Activation::Relu,
         Loss::CrossEntropy,
         0.05,
         32,
-        Budget::Steps(10),
-    );
+        budget,
+    )
+}
+
+#[test]
+fn rows_per_epoch_per_period_and_at_the_last_step() {
+    // 100 samples in batches of 32: 4 steps per epoch (the last one of 4 rows).
+    let data = only_train(blobs(100, 3, 2, 1.0, 1));
+    let mut s = blobs_classifier(Budget::Steps(10));
     let (outcome, rows) = run(&s, &data);
     assert_eq!(outcome.status, TrainStatus::Completed);
     assert_eq!(outcome.steps, 10);
@@ -375,14 +380,7 @@ fn configuration_errors_are_explained() {
 #[test]
 fn phase_timing_is_measured_only_when_asked_and_never_changes_the_run() {
     let data = only_train(blobs(100, 3, 2, 1.0, 1));
-    let mut s = setup(
-        vec![2, 8, 3],
-        Activation::Relu,
-        Loss::CrossEntropy,
-        0.05,
-        32,
-        Budget::Epochs(2),
-    );
+    let mut s = blobs_classifier(Budget::Epochs(2));
     let (timed, _) = run(&s, &data);
     assert_eq!(timed.epoch_timings.len(), 2);
     assert!(
