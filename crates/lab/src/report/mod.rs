@@ -195,7 +195,7 @@ fn report_blocks(run: &StoredRun, stats: &[OptimizerStats], figures: &[FigureFil
             (r.status == Status::Failed).then(|| {
                 vec![
                     t.id.clone(),
-                    t.group_label(),
+                    stats::shown_values(&t.swept, &[]),
                     r.reason.clone().unwrap_or_default(),
                 ]
             })

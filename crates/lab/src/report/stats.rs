@@ -3,12 +3,15 @@
 use std::collections::BTreeMap;
 
 use super::load::StoredRun;
+use crate::plot::format_number;
+use crate::spec::Param;
 use crate::store::Status;
 
 /// One configuration (all swept values but the repeat) over its seeds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConfigStats {
-    /// `optimizer=adam lr=0.01 ...`
+    /// `optimizer=adam lr=0.00316 ...`, numbers as the plots write them (for tables and legends;
+    /// configurations are grouped by their exact values).
     pub label: String,
     pub optimizer: String,
     pub lr: f64,
@@ -81,6 +84,20 @@ impl OptimizerStats {
     }
 }
 
+/// `key=value` for the swept values except `skip`, numbers as [`format_number`] writes them
+/// (`lr=0.000316227766017` -> `lr=3.2e-4`, `lr=0.00316227766017` -> `lr=0.00316`).
+pub(crate) fn shown_values(swept: &[(String, Param)], skip: &[&str]) -> String {
+    swept
+        .iter()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .map(|(k, v)| match v {
+            Param::Number(x) => format!("{k}={}", format_number(*x)),
+            other => format!("{k}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn mean(xs: &[f64]) -> Option<f64> {
     (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
 }
@@ -90,19 +107,12 @@ pub fn optimizer_stats(run: &StoredRun) -> Vec<OptimizerStats> {
     let mut configs: Vec<ConfigStats> = Vec::new();
     let mut by_label: BTreeMap<String, usize> = BTreeMap::new();
     for (i, trial) in run.trials.iter().enumerate() {
-        let label = trial.group_label();
-        let c = *by_label.entry(label.clone()).or_insert_with(|| {
+        let c = *by_label.entry(trial.group_label()).or_insert_with(|| {
             configs.push(ConfigStats {
-                label,
+                label: shown_values(&trial.swept, &[]),
                 optimizer: trial.config.optimizer.clone(),
                 lr: trial.config.lr,
-                others: trial
-                    .swept
-                    .iter()
-                    .filter(|(k, _)| k != "optimizer" && k != "lr")
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                others: shown_values(&trial.swept, &["optimizer", "lr"]),
                 trials: Vec::new(),
                 final_losses: Vec::new(),
                 diverged: 0,
