@@ -44,7 +44,8 @@ pub fn train(
     let shuffle_seed = Rng::derive(setup.seed, SHUFFLE_STREAM).next_u64();
     // A full batch holds every row whatever the order: only mini-batches are shuffled.
     let full_batch = setup.batch_size == 0 || setup.batch_size >= train_set.len();
-    let batcher = Batcher::new(train_set.len(), setup.batch_size, !full_batch, shuffle_seed);
+    let batcher = Batcher::new(train_set.len(), setup.batch_size, !full_batch, shuffle_seed)
+        .with_threads(setup.par.degree());
     let total_steps = setup.budget.total_steps(batcher.batches_per_epoch());
     if total_steps == 0 {
         return Err(TrainError::Config(format!(
