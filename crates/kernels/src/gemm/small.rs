@@ -20,7 +20,7 @@
 
 use super::NR;
 use super::driver::Problem;
-use super::microkernel::{Tile, WriteBack, write_back};
+use super::microkernel::{Tile, WriteBack, finish, write_back};
 use crate::Activation;
 use crate::elementwise::activate_in_place;
 use crate::simd::{self, LANES};
@@ -151,18 +151,18 @@ unsafe fn column_chunk(p: &Problem<'_>, i: usize, lanes: usize) {
         }
     }
     let c = p.c.at(i, 0);
-    let mut x = f32x8::splat(p.alpha) * s;
+    let wb = WriteBack {
+        alpha: p.alpha,
+        beta: p.beta,
+        epilogue: p.epilogue,
+    };
+    let bias = p
+        .epilogue
+        .and_then(|(bias, _)| bias)
+        .map(|b| f32x8::splat(b[0]));
     // SAFETY: C's single column is contiguous (`c.rs = 1`); rows `i..i + lanes` lie inside.
     unsafe {
-        if p.beta != 0.0 {
-            x = simd::load_partial(c, lanes).mul_add(f32x8::splat(p.beta), x);
-        }
-        if let Some((bias, act)) = p.epilogue {
-            if let Some(bias) = bias {
-                x += f32x8::splat(bias[0]);
-            }
-            x = simd::activate(act, x);
-        }
+        let x = finish(&wb, s, || simd::load_partial(c, lanes), bias);
         simd::store_partial(c, lanes, x);
     }
 }
