@@ -23,6 +23,7 @@ mod faer_backend;
 mod microkernel;
 mod operand;
 mod pack;
+mod pair_kernel;
 mod reference;
 mod small;
 mod workspace;

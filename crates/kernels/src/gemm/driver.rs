@@ -18,6 +18,7 @@
 use super::microkernel::{Tile, WriteBack, kernel, write_back, write_back_full_width};
 use super::operand::{Operand, Output};
 use super::pack::{pack_a, pack_b};
+use super::pair_kernel::{self, PairB, PairJob, pair_tile};
 use super::small;
 use super::workspace::with_workspace;
 use super::{KC, MC, MR, NC, NR};
@@ -57,9 +58,19 @@ pub(super) fn run(p: &Problem<'_>, par: Par) {
         small::run(p);
         return;
     }
-    let split_cols = p.m < p.n;
-    let tasks = task_count(p.m, p.n, p.k, par);
-    run_tasks(p, split_cols, split_units(p.m, p.n), 0..tasks, tasks);
+    run_with_kernel(p, par, pair_kernel::enabled());
+}
+
+/// [`run`] for a problem too big for the direct kernel, with the AVX-512 pair kernel (`pair`)
+/// or the AVX2 tiles only; both give the same bits.
+pub(super) fn run_with_kernel(p: &Problem<'_>, par: Par, pair: bool) {
+    let split = Split {
+        cols: p.m < p.n,
+        units: split_units(p.m, p.n),
+        tasks: task_count(p.m, p.n, p.k, par),
+        pair,
+    };
+    run_tasks(p, &split, 0..split.tasks);
 }
 
 /// How many parallel tasks an `m x n x k` product runs on with `par` (a function of the shape
@@ -84,25 +95,36 @@ fn split_units(m: usize, n: usize) -> usize {
     }
 }
 
-fn run_tasks(p: &Problem<'_>, split_cols: bool, units: usize, ts: Range<usize>, tasks: usize) {
+/// How a problem is cut into tasks, and which tile kernel they run.
+struct Split {
+    /// Split over column panels (else over row tiles).
+    cols: bool,
+    units: usize,
+    tasks: usize,
+    /// Use the AVX-512 pair kernel where two full B panels are side by side.
+    pair: bool,
+}
+
+fn run_tasks(p: &Problem<'_>, split: &Split, ts: Range<usize>) {
     if ts.len() > 1 {
         let mid = ts.start + ts.len() / 2;
         rayon::join(
-            || run_tasks(p, split_cols, units, ts.start..mid, tasks),
-            || run_tasks(p, split_cols, units, mid..ts.end, tasks),
+            || run_tasks(p, split, ts.start..mid),
+            || run_tasks(p, split, mid..ts.end),
         );
         return;
     }
+    let (units, tasks) = (split.units, split.tasks);
     let (u0, u1) = (ts.start * units / tasks, ts.end * units / tasks);
-    if split_cols {
-        block(p, 0..p.m, u0 * NR..(u1 * NR).min(p.n));
+    if split.cols {
+        block(p, 0..p.m, u0 * NR..(u1 * NR).min(p.n), split.pair);
     } else {
-        block(p, u0 * MR..(u1 * MR).min(p.m), 0..p.n);
+        block(p, u0 * MR..(u1 * MR).min(p.m), 0..p.n, split.pair);
     }
 }
 
 /// The loop nest on the output block `rows x cols`.
-fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
+fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, pair: bool) {
     let packed_a = p.n > PACK_A_MIN_N;
     // Equal depth blocks (784 -> 4 x 196, not 3 x 256 + 16): no tiny last block whose
     // write-back would cost as much as its FMAs. Depends on k only, so never on the split.
@@ -145,7 +167,49 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
                         // SAFETY: the block `ic..ic + mc` x `pc..pc + kc` lies inside A.
                         unsafe { pack_a(abuf, a, mc, kc) };
                     }
-                    for jr in (0..nc).step_by(NR) {
+                    let a_panel = |tile_index: usize, ir: usize| {
+                        if packed_a {
+                            (abuf[tile_index * MR * kc..].as_ptr(), 1, MR)
+                        } else {
+                            (a.at(ir, 0), a.rs, a.cs)
+                        }
+                    };
+                    let mut jr = 0;
+                    while jr < nc {
+                        if pair && nc - jr >= 2 * NR {
+                            let b = if direct_b {
+                                PairB {
+                                    b0: p.b.at(pc, jc + jr),
+                                    b1: p.b.at(pc, jc + jr + NR),
+                                    b_rs: p.b.rs,
+                                }
+                            } else {
+                                PairB {
+                                    b0: bbuf[jr / NR * NR * kc..].as_ptr(),
+                                    b1: bbuf[(jr / NR + 1) * NR * kc..].as_ptr(),
+                                    b_rs: NR,
+                                }
+                            };
+                            for (tile_index, (ir, rows)) in row_tiles(mc).enumerate() {
+                                let (a, a_rs, a_cs) = a_panel(tile_index, ir);
+                                let t = PairJob {
+                                    kc,
+                                    a,
+                                    a_rs,
+                                    a_cs,
+                                    b,
+                                    row0: ic + ir,
+                                    col0: jc + jr,
+                                    rows,
+                                };
+                                // SAFETY: `pair` implies AVX-512F; the A panel has `rows`
+                                // readable rows, both B panels are full width, and the
+                                // `rows x 2NR` tile lies inside C.
+                                unsafe { pair_tile(&t, p.c, &wb) };
+                            }
+                            jr += 2 * NR;
+                            continue;
+                        }
                         let ncols = NR.min(nc - jr);
                         let (b_ptr, b_rs) = if !direct_b {
                             (bbuf[jr / NR * NR * kc..].as_ptr(), NR)
@@ -158,11 +222,7 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
                             (bbuf.as_ptr(), NR)
                         };
                         for (tile_index, (ir, rows)) in row_tiles(mc).enumerate() {
-                            let (a_ptr, a_rs, a_cs) = if packed_a {
-                                (abuf[tile_index * MR * kc..].as_ptr(), 1, MR)
-                            } else {
-                                (a.at(ir, 0), a.rs, a.cs)
-                            };
+                            let (a_ptr, a_rs, a_cs) = a_panel(tile_index, ir);
                             let t = TileJob {
                                 kc,
                                 a: a_ptr,
@@ -186,6 +246,7 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>) {
                                 }
                             }
                         }
+                        jr += NR;
                     }
                 }
                 pc += kc;
@@ -297,6 +358,90 @@ unsafe fn tile<const R: usize, const FULL: bool>(t: &TileJob, c: Output, wb: &Wr
             write_back_full_width::<R>(&acc, c, t.row0, t.col0, t.rows, wb);
         } else {
             write_back::<R>(&acc, c, t.row0, t.col0, t.rows, t.cols, wb);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gemm::operand::{Operand, Output};
+    use crate::{MatRef, Op};
+    use descent_rng::Rng;
+
+    /// `C` after one product of `(m, n, k)` through [`run_with_kernel`], from the same operands
+    /// and starting `C` whichever kernel runs.
+    fn product(
+        shape: (usize, usize, usize),
+        ops: (Op, Op),
+        mode: (f32, bool),
+        pair: bool,
+    ) -> Vec<f32> {
+        let ((m, n, k), (op_a, op_b), (beta, fused)) = (shape, ops, mode);
+        let mut rng = Rng::seed_from((m * 1_000_000 + n * 1000 + k) as u64);
+        let mut random =
+            |len: usize| -> Vec<f32> { (0..len).map(|_| rng.normal(0.0, 1.0)).collect() };
+        let (a, b, bias, mut c) = (random(m * k), random(k * n), random(n), random(m * n));
+        let (a_rows, a_cols) = if op_a == Op::Identity { (m, k) } else { (k, m) };
+        let (b_rows, b_cols) = if op_b == Op::Identity { (k, n) } else { (n, k) };
+        let problem = Problem {
+            m,
+            n,
+            k,
+            a: Operand::new(MatRef::contiguous(&a, a_rows, a_cols), op_a),
+            b: Operand::new(MatRef::contiguous(&b, b_rows, b_cols), op_b),
+            c: Output {
+                ptr: c.as_mut_ptr(),
+                rs: n,
+            },
+            alpha: 0.75,
+            beta,
+            epilogue: fused.then_some((Some(&bias[..]), Activation::Relu)),
+        };
+        assert!(
+            !small::is_small(&problem),
+            "{m}x{n}x{k} would take the direct kernel"
+        );
+        run_with_kernel(&problem, Par::Seq, pair);
+        c
+    }
+
+    /// The AVX-512 pair kernel changes speed only: on odd shapes (edge rows and column panels,
+    /// one and several depth blocks, packed and in-place operands, both transposes), with and
+    /// without `beta` and the fused bias + ReLU, its `C` equals the AVX2 tiles' bit for bit.
+    #[test]
+    fn pair_kernel_gives_the_avx2_bits() {
+        if !pair_kernel::enabled() {
+            eprintln!("skipped: this CPU has no AVX-512F (or DESCENT_GEMM_AVX512=0)");
+            return;
+        }
+        let shapes = [
+            (37, 70, 45),
+            (6, 96, 300),
+            (130, 33, 17),
+            (64, 200, 784),
+            (13, 48, 9),
+        ];
+        let ops = [
+            (Op::Identity, Op::Identity),
+            (Op::Transpose, Op::Identity),
+            (Op::Identity, Op::Transpose),
+        ];
+        for shape in shapes {
+            for op in ops {
+                for mode in [(0.0, false), (0.5, true)] {
+                    let avx2 = product(shape, op, mode, false);
+                    let pair = product(shape, op, mode, true);
+                    let same = avx2
+                        .iter()
+                        .zip(&pair)
+                        .all(|(x, y)| x.to_bits() == y.to_bits());
+                    assert!(
+                        same,
+                        "{shape:?} {op:?} {mode:?}: the pair kernel's bits differ"
+                    );
+                }
+            }
         }
     }
 }
