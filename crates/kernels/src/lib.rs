@@ -13,4 +13,4 @@ pub use gemm::{
     Activation, Backend, Op, gemm, gemm_reference, gemm_tasks, gemm_with, linear_forward,
 };
 pub use mat::{Mat, MatMut, MatRef};
-pub use par::Par;
+pub use par::{Par, with_warm_pool};

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use descent_autograd::Mlp;
 use descent_data::{Batch, Batcher, Dataset, Split};
+use descent_kernels::with_warm_pool;
 use descent_optim::{
     Hyper, NormType, Optimizer, Scheduler, build_optimizer, build_scheduler, clip_grad_norm,
 };
@@ -81,21 +82,25 @@ pub fn train(
     };
     let mut epoch_timings = Vec::new();
     let mut status = TrainStatus::Completed;
-    for epoch in 1.. {
-        if run.step == total_steps {
-            break;
+    // With several threads, a step's kernels are too short for rayon's threads to sleep
+    // between them and be woken again.
+    with_warm_pool(setup.par, || {
+        for epoch in 1.. {
+            if run.step == total_steps {
+                break;
+            }
+            let mut timing = EpochTiming {
+                epoch,
+                ..EpochTiming::default()
+            };
+            let stopped = run.epoch(epoch, &mut timing, on_row);
+            epoch_timings.push(timing);
+            if let Some(stop) = stopped {
+                status = stop;
+                break;
+            }
         }
-        let mut timing = EpochTiming {
-            epoch,
-            ..EpochTiming::default()
-        };
-        let stopped = run.epoch(epoch, &mut timing, on_row);
-        epoch_timings.push(timing);
-        if let Some(stop) = stopped {
-            status = stop;
-            break;
-        }
-    }
+    });
     Ok(run.finish(status, epoch_timings))
 }
 
