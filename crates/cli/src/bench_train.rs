@@ -216,7 +216,10 @@ fn median_after_first(epochs: &[EpochReport], value: impl Fn(&EpochReport) -> f6
 }
 
 fn print_table(epochs: &[EpochReport], floor: &EpochFloor) {
-    println!("GEMMs of a full step, descent's speed in this run:");
+    println!(
+        "GEMMs of a full step, descent's speed in this run ({}):",
+        descent_kernels::gemm_kernel_name()
+    );
     for s in &floor.speeds {
         println!(
             "  {:<20} {:>4} x {:>4} x {:>4}  {:>7.1} GFLOP/s",

@@ -15,6 +15,12 @@
 //! 144 KiB) in L2, the B block (`KC x NC` = 3 MiB) in L3. The depth is cut into equal blocks of
 //! at most KC (784 -> 4 x 196), so no block is too thin to amortise its write-back.
 //!
+//! On CPUs with AVX-512F (detected at run time; the build targets AVX2), neighbouring pairs of
+//! full B panels go through the pair kernel (`gemm/pair_kernel.rs`): a `6 x 32` tile in 12 zmm
+//! accumulators, twice the work per instruction. It issues the same FMAs per element in the
+//! same order, so `C` is bit-identical with or without it, and results stay reproducible
+//! across machines. `DESCENT_GEMM_AVX512=0` turns it off.
+//!
 //! Parallelism (`Par::Rayon(t)`): up to `t` tasks over blocks of rows (or of columns when C is
 //! wider than tall), each running the whole loop nest with its own thread-local buffers; at
 //! most one task per 2^18 multiply-adds, so small problems stay on one thread.
@@ -124,6 +130,16 @@ pub fn gemm_with(
 /// tell which shapes take the same single-thread path at every thread count.
 pub fn gemm_tasks(m: usize, n: usize, k: usize, par: Par) -> usize {
     driver::task_count(m, n, k, par)
+}
+
+/// The tile kernels the native GEMM runs on this CPU, for reports: the AVX-512 pair kernel
+/// (with AVX2 tiles at the edges) or AVX2 tiles only.
+pub fn gemm_kernel_name() -> &'static str {
+    if driver::pair_kernel_enabled() {
+        "AVX-512 6x32 pair kernel + AVX2 6x16 edge tiles"
+    } else {
+        "AVX2 6x16 tiles"
+    }
 }
 
 /// Fused linear-layer forward: `C = act(op_a(A) * op_b(B) + 1 * bias^T)`, where `bias` (length

@@ -10,7 +10,8 @@ pub mod par;
 mod simd;
 
 pub use gemm::{
-    Activation, Backend, Op, gemm, gemm_reference, gemm_tasks, gemm_with, linear_forward,
+    Activation, Backend, Op, gemm, gemm_kernel_name, gemm_reference, gemm_tasks, gemm_with,
+    linear_forward,
 };
 pub use mat::{Mat, MatMut, MatRef};
 pub use par::{Par, with_warm_pool};

@@ -23,6 +23,11 @@ pub fn write(
     let _ = writeln!(md, "# GEMM kernels: native vs faer\n");
     let _ = writeln!(md, "Command: `{command}`  ");
     let _ = writeln!(md, "Machine: {}  ", machine());
+    let _ = writeln!(
+        md,
+        "Native tile kernels: {}  ",
+        descent_kernels::gemm_kernel_name()
+    );
     let _ = writeln!(md, "Load average (1 min): {load}  ");
     let _ = writeln!(
         md,

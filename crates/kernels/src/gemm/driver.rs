@@ -61,6 +61,11 @@ pub(super) fn run(p: &Problem<'_>, par: Par) {
     run_with_kernel(p, par, pair_kernel::enabled());
 }
 
+/// Whether [`run`] uses the AVX-512 pair kernel on this CPU.
+pub(super) fn pair_kernel_enabled() -> bool {
+    pair_kernel::enabled()
+}
+
 /// [`run`] for a problem too big for the direct kernel, with the AVX-512 pair kernel (`pair`)
 /// or the AVX2 tiles only; both give the same bits.
 pub(super) fn run_with_kernel(p: &Problem<'_>, par: Par, pair: bool) {
