@@ -15,11 +15,11 @@
 //! 144 KiB) in L2, the B block (`KC x NC` = 3 MiB) in L3. The depth is cut into equal blocks of
 //! at most KC (784 -> 4 x 196), so no block is too thin to amortise its write-back.
 //!
-//! On CPUs with AVX-512F (detected at run time; the build targets AVX2), neighbouring pairs of
-//! full B panels go through the pair kernel (`gemm/pair_kernel.rs`): a `6 x 32` tile in 12 zmm
-//! accumulators, twice the work per instruction. It issues the same FMAs per element in the
-//! same order, so `C` is bit-identical with or without it, and results stay reproducible
-//! across machines. `DESCENT_GEMM_AVX512=0` turns it off.
+//! On CPUs with AVX-512F (detected at run time; the build targets AVX2), the tiles run on zmm
+//! registers (`gemm/zmm_kernel.rs`): neighbouring pairs of full B panels as one `6 x 32` tile in
+//! 12 accumulators, a single (or edge) panel as `6 x 16` in 6. They issue the same FMAs per
+//! element in the same order as the AVX2 tiles, so `C` is bit-identical with or without them,
+//! and results stay reproducible across machines. `DESCENT_GEMM_AVX512=0` turns them off.
 //!
 //! Parallelism (`Par::Rayon(t)`): up to `t` tasks over blocks of rows (or of columns when C is
 //! wider than tall), each running the whole loop nest with its own thread-local buffers; at
@@ -29,10 +29,10 @@ mod faer_backend;
 mod microkernel;
 mod operand;
 mod pack;
-mod pair_kernel;
 mod reference;
 mod small;
 mod workspace;
+mod zmm_kernel;
 
 pub use reference::gemm_reference;
 
@@ -132,11 +132,10 @@ pub fn gemm_tasks(m: usize, n: usize, k: usize, par: Par) -> usize {
     driver::task_count(m, n, k, par)
 }
 
-/// The tile kernels the native GEMM runs on this CPU, for reports: the AVX-512 pair kernel
-/// (with AVX2 tiles at the edges) or AVX2 tiles only.
+/// The tile kernels the native GEMM runs on this CPU, for reports: AVX-512 or AVX2.
 pub fn gemm_kernel_name() -> &'static str {
-    if driver::pair_kernel_enabled() {
-        "AVX-512 6x32 pair kernel + AVX2 6x16 edge tiles"
+    if driver::zmm_kernels_enabled() {
+        "AVX-512 6x32 / 6x16 tiles"
     } else {
         "AVX2 6x16 tiles"
     }

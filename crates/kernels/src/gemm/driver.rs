@@ -18,9 +18,9 @@
 use super::microkernel::{Tile, WriteBack, kernel, write_back, write_back_full_width};
 use super::operand::{Operand, Output};
 use super::pack::{pack_a, pack_b};
-use super::pair_kernel::{self, PairB, PairJob, pair_tile};
 use super::small;
 use super::workspace::with_workspace;
+use super::zmm_kernel::{self, zmm_tile};
 use super::{KC, MC, MR, NC, NR};
 use crate::{Activation, Par};
 use std::ops::Range;
@@ -58,22 +58,22 @@ pub(super) fn run(p: &Problem<'_>, par: Par) {
         small::run(p);
         return;
     }
-    run_with_kernel(p, par, pair_kernel::enabled());
+    run_with_kernel(p, par, zmm_kernel::enabled());
 }
 
-/// Whether [`run`] uses the AVX-512 pair kernel on this CPU.
-pub(super) fn pair_kernel_enabled() -> bool {
-    pair_kernel::enabled()
+/// Whether [`run`] uses the AVX-512 (zmm) tile kernels on this CPU.
+pub(super) fn zmm_kernels_enabled() -> bool {
+    zmm_kernel::enabled()
 }
 
-/// [`run`] for a problem too big for the direct kernel, with the AVX-512 pair kernel (`pair`)
+/// [`run`] for a problem too big for the direct kernel, with the AVX-512 tile kernels (`wide`)
 /// or the AVX2 tiles only; both give the same bits.
-pub(super) fn run_with_kernel(p: &Problem<'_>, par: Par, pair: bool) {
+pub(super) fn run_with_kernel(p: &Problem<'_>, par: Par, wide: bool) {
     let split = Split {
         cols: p.m < p.n,
         units: split_units(p.m, p.n),
         tasks: task_count(p.m, p.n, p.k, par),
-        pair,
+        wide,
     };
     run_tasks(p, &split, 0..split.tasks);
 }
@@ -106,8 +106,8 @@ struct Split {
     cols: bool,
     units: usize,
     tasks: usize,
-    /// Use the AVX-512 pair kernel where two full B panels are side by side.
-    pair: bool,
+    /// Run the AVX-512 tile kernels instead of the AVX2 ones.
+    wide: bool,
 }
 
 fn run_tasks(p: &Problem<'_>, split: &Split, ts: Range<usize>) {
@@ -122,14 +122,14 @@ fn run_tasks(p: &Problem<'_>, split: &Split, ts: Range<usize>) {
     let (units, tasks) = (split.units, split.tasks);
     let (u0, u1) = (ts.start * units / tasks, ts.end * units / tasks);
     if split.cols {
-        block(p, 0..p.m, u0 * NR..(u1 * NR).min(p.n), split.pair);
+        block(p, 0..p.m, u0 * NR..(u1 * NR).min(p.n), split.wide);
     } else {
-        block(p, u0 * MR..(u1 * MR).min(p.m), 0..p.n, split.pair);
+        block(p, u0 * MR..(u1 * MR).min(p.m), 0..p.n, split.wide);
     }
 }
 
 /// The loop nest on the output block `rows x cols`.
-fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, pair: bool) {
+fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, wide: bool) {
     let packed_a = p.n > PACK_A_MIN_N;
     // Equal depth blocks (784 -> 4 x 196, not 3 x 256 + 16): no tiny last block whose
     // write-back would cost as much as its FMAs. Depends on k only, so never on the split.
@@ -172,62 +172,29 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, pair: bool) {
                         // SAFETY: the block `ic..ic + mc` x `pc..pc + kc` lies inside A.
                         unsafe { pack_a(abuf, a, mc, kc) };
                     }
-                    let a_panel = |tile_index: usize, ir: usize| {
-                        if packed_a {
-                            (abuf[tile_index * MR * kc..].as_ptr(), 1, MR)
-                        } else {
-                            (a.at(ir, 0), a.rs, a.cs)
-                        }
-                    };
                     let mut jr = 0;
                     while jr < nc {
-                        if pair && nc - jr >= 2 * NR {
-                            let b = if direct_b {
-                                PairB {
-                                    b0: p.b.at(pc, jc + jr),
-                                    b1: p.b.at(pc, jc + jr + NR),
-                                    b_rs: p.b.rs,
-                                }
-                            } else {
-                                PairB {
-                                    b0: bbuf[jr / NR * NR * kc..].as_ptr(),
-                                    b1: bbuf[(jr / NR + 1) * NR * kc..].as_ptr(),
-                                    b_rs: NR,
-                                }
-                            };
-                            for (tile_index, (ir, rows)) in row_tiles(mc).enumerate() {
-                                let (a, a_rs, a_cs) = a_panel(tile_index, ir);
-                                let t = PairJob {
-                                    kc,
-                                    a,
-                                    a_rs,
-                                    a_cs,
-                                    b,
-                                    row0: ic + ir,
-                                    col0: jc + jr,
-                                    rows,
-                                };
-                                // SAFETY: `pair` implies AVX-512F; the A panel has `rows`
-                                // readable rows, both B panels are full width, and the
-                                // `rows x 2NR` tile lies inside C.
-                                unsafe { pair_tile(&t, p.c, &wb) };
-                            }
-                            jr += 2 * NR;
-                            continue;
-                        }
-                        let ncols = NR.min(nc - jr);
-                        let (b_ptr, b_rs) = if !direct_b {
-                            (bbuf[jr / NR * NR * kc..].as_ptr(), NR)
-                        } else if ncols == NR {
-                            (p.b.at(pc, jc + jr), p.b.rs)
+                        // With the zmm kernels, two full panels side by side make one tile.
+                        let two = wide && nc - jr >= 2 * NR;
+                        let ncols = if two { 2 * NR } else { NR.min(nc - jr) };
+                        let (b_ptr, b_next, b_rs) = if !direct_b {
+                            let panel = bbuf[jr / NR * NR * kc..].as_ptr();
+                            (panel, panel.wrapping_add(NR * kc), NR)
+                        } else if ncols >= NR {
+                            let panel = p.b.at(pc, jc + jr);
+                            (panel, panel.wrapping_add(NR), p.b.rs)
                         } else {
                             let edge = p.b.offset(pc, jc + jr, kc, ncols);
                             // SAFETY: the edge panel lies inside B.
                             unsafe { pack_b(bbuf, edge, kc, ncols) };
-                            (bbuf.as_ptr(), NR)
+                            (bbuf.as_ptr(), bbuf.as_ptr(), NR)
                         };
                         for (tile_index, (ir, rows)) in row_tiles(mc).enumerate() {
-                            let (a_ptr, a_rs, a_cs) = a_panel(tile_index, ir);
+                            let (a_ptr, a_rs, a_cs) = if packed_a {
+                                (abuf[tile_index * MR * kc..].as_ptr(), 1, MR)
+                            } else {
+                                (a.at(ir, 0), a.rs, a.cs)
+                            };
                             let t = TileJob {
                                 kc,
                                 a: a_ptr,
@@ -240,9 +207,14 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, pair: bool) {
                                 rows,
                                 cols: ncols,
                             };
-                            // SAFETY: the A panel has `t.rows` readable rows, the B panel
-                            // is packed to NR columns, the tile lies inside C.
+                            // SAFETY: the A panel has `t.rows` readable rows; every B panel
+                            // is NR columns wide (packed and zero-padded, or in place and
+                            // full); the tile lies inside C. `wide` implies AVX-512F.
                             unsafe {
+                                if wide {
+                                    zmm_tile(&t, b_next, p.c, &wb);
+                                    continue;
+                                }
                                 match (packed_a, b_rs == NR) {
                                     (true, true) => tile_rows::<true, true>(&t, p.c, &wb),
                                     (true, false) => tile_rows::<true, false>(&t, p.c, &wb),
@@ -251,7 +223,7 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, pair: bool) {
                                 }
                             }
                         }
-                        jr += NR;
+                        jr += if two { 2 * NR } else { NR };
                     }
                 }
                 pc += kc;
@@ -289,17 +261,17 @@ pub(super) fn row_tiles(mc: usize) -> impl Iterator<Item = (usize, usize)> {
 
 /// One micro-tile: its A and B panels and where it lands in C.
 #[derive(Clone, Copy)]
-struct TileJob {
-    kc: usize,
-    a: *const f32,
-    a_rs: usize,
-    a_cs: usize,
-    b: *const f32,
-    b_rs: usize,
-    row0: usize,
-    col0: usize,
-    rows: usize,
-    cols: usize,
+pub(super) struct TileJob {
+    pub kc: usize,
+    pub a: *const f32,
+    pub a_rs: usize,
+    pub a_cs: usize,
+    pub b: *const f32,
+    pub b_rs: usize,
+    pub row0: usize,
+    pub col0: usize,
+    pub rows: usize,
+    pub cols: usize,
 }
 
 /// [`tile`] with `R = t.rows`; packed panels (`PACKED_A`: `a_rs = 1, a_cs = MR`; `PACKED_B`:
@@ -380,7 +352,7 @@ mod tests {
         shape: (usize, usize, usize),
         ops: (Op, Op),
         mode: (f32, bool),
-        pair: bool,
+        wide: bool,
     ) -> Vec<f32> {
         let ((m, n, k), (op_a, op_b), (beta, fused)) = (shape, ops, mode);
         let mut rng = Rng::seed_from((m * 1_000_000 + n * 1000 + k) as u64);
@@ -407,16 +379,16 @@ mod tests {
             !small::is_small(&problem),
             "{m}x{n}x{k} would take the direct kernel"
         );
-        run_with_kernel(&problem, Par::Seq, pair);
+        run_with_kernel(&problem, Par::Seq, wide);
         c
     }
 
-    /// The AVX-512 pair kernel changes speed only: on odd shapes (edge rows and column panels,
+    /// The AVX-512 tile kernels change speed only: on odd shapes (edge rows and column panels,
     /// one and several depth blocks, packed and in-place operands, both transposes), with and
-    /// without `beta` and the fused bias + ReLU, its `C` equals the AVX2 tiles' bit for bit.
+    /// without `beta` and the fused bias + ReLU, their `C` equals the AVX2 tiles' bit for bit.
     #[test]
-    fn pair_kernel_gives_the_avx2_bits() {
-        if !pair_kernel::enabled() {
+    fn zmm_kernels_give_the_avx2_bits() {
+        if !zmm_kernel::enabled() {
             eprintln!("skipped: this CPU has no AVX-512F (or DESCENT_GEMM_AVX512=0)");
             return;
         }
@@ -436,14 +408,14 @@ mod tests {
             for op in ops {
                 for mode in [(0.0, false), (0.5, true)] {
                     let avx2 = product(shape, op, mode, false);
-                    let pair = product(shape, op, mode, true);
+                    let zmm = product(shape, op, mode, true);
                     let same = avx2
                         .iter()
-                        .zip(&pair)
+                        .zip(&zmm)
                         .all(|(x, y)| x.to_bits() == y.to_bits());
                     assert!(
                         same,
-                        "{shape:?} {op:?} {mode:?}: the pair kernel's bits differ"
+                        "{shape:?} {op:?} {mode:?}: the zmm kernels' bits differ"
                     );
                 }
             }
