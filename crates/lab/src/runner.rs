@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use descent_autograd::Par;
 use descent_data::{DataError, Split};
+use descent_kernels::with_warm_pool;
 use rayon::prelude::*;
 
 use crate::dataset::load_data;
@@ -136,23 +137,26 @@ pub fn run_sweep(
     pool.install(|| {
         // One rayon job per trial: rayon runs the leaves of its split sequentially, so with
         // larger leaves the trials that diverge early (often side by side in the expansion)
-        // leave one thread idle while the other works through its leaf.
-        pending
-            .par_iter()
-            .with_max_len(1)
-            .try_for_each(|trial| -> Result<(), StoreError> {
-                dir.reset_trial(&trial.id)?;
-                let (rows, result) = run_trial(trial, &data, par, &provenance);
-                dir.write_trial(trial, &rows, &result)?;
-                {
-                    let mut c = counts.lock().expect("counts lock");
-                    c.ran += 1;
-                    c.diverged += usize::from(result.status == Status::Diverged);
-                    c.failed += usize::from(result.status == Status::Failed);
-                }
-                progress.trial_done(trial, &result);
-                Ok(())
-            })
+        // leave one thread idle while the other works through its leaf. The pool is kept
+        // awake, so a thread that finishes a short trial takes the next at once.
+        with_warm_pool(Par::threads(threads), || {
+            pending
+                .par_iter()
+                .with_max_len(1)
+                .try_for_each(|trial| -> Result<(), StoreError> {
+                    dir.reset_trial(&trial.id)?;
+                    let (rows, result) = run_trial(trial, &data, par, &provenance);
+                    dir.write_trial(trial, &rows, &result)?;
+                    {
+                        let mut c = counts.lock().expect("counts lock");
+                        c.ran += 1;
+                        c.diverged += usize::from(result.status == Status::Diverged);
+                        c.failed += usize::from(result.status == Status::Failed);
+                    }
+                    progress.trial_done(trial, &result);
+                    Ok(())
+                })
+        })
     })?;
     Ok(counts.into_inner().expect("counts lock"))
 }
