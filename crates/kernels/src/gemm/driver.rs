@@ -274,6 +274,22 @@ pub(super) struct TileJob {
     pub cols: usize,
 }
 
+impl TileJob {
+    /// The job with the strides of packed panels as constants for the compiler (`PACKED_A`:
+    /// `a_rs = 1, a_cs = MR`; `PACKED_B`: `b_rs = NR`).
+    #[inline(always)]
+    pub(super) fn with_packed_strides<const PACKED_A: bool, const PACKED_B: bool>(&self) -> Self {
+        let mut t = *self;
+        if PACKED_A {
+            (t.a_rs, t.a_cs) = (1, MR);
+        }
+        if PACKED_B {
+            t.b_rs = NR;
+        }
+        t
+    }
+}
+
 /// [`tile`] with `R = t.rows`; packed panels (`PACKED_A`: `a_rs = 1, a_cs = MR`; `PACKED_B`:
 /// `b_rs = NR`) get their strides as constants for the compiler.
 ///
@@ -285,13 +301,7 @@ unsafe fn tile_rows<const PACKED_A: bool, const PACKED_B: bool>(
     c: Output,
     wb: &WriteBack<'_>,
 ) {
-    let mut t = *t;
-    if PACKED_A {
-        (t.a_rs, t.a_cs) = (1, MR);
-    }
-    if PACKED_B {
-        t.b_rs = NR;
-    }
+    let t = t.with_packed_strides::<PACKED_A, PACKED_B>();
     // SAFETY: forwarded from the caller.
     unsafe {
         if t.cols == NR {

@@ -94,13 +94,7 @@ unsafe fn tile_rows<const V: usize, const PACKED_A: bool, const PACKED_B: bool>(
     c: Output,
     wb: &WriteBack<'_>,
 ) {
-    let mut t = *t;
-    if PACKED_A {
-        (t.a_rs, t.a_cs) = (1, MR);
-    }
-    if PACKED_B {
-        t.b_rs = NR;
-    }
+    let t = t.with_packed_strides::<PACKED_A, PACKED_B>();
     let panels = [t.b, b_next];
     // SAFETY: forwarded from the caller.
     unsafe {
