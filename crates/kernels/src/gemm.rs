@@ -134,7 +134,7 @@ pub fn gemm_tasks(m: usize, n: usize, k: usize, par: Par) -> usize {
 
 /// The tile kernels the native GEMM runs on this CPU, for reports: AVX-512 or AVX2.
 pub fn gemm_kernel_name() -> &'static str {
-    if driver::zmm_kernels_enabled() {
+    if zmm_kernel::enabled() {
         "AVX-512 6x32 / 6x16 tiles"
     } else {
         "AVX2 6x16 tiles"

@@ -49,11 +49,12 @@ thread_local! {
 /// threads kept awake), which made 2 threads slower than 1. The price is that the other
 /// threads use their cores fully while `f` runs, which is what asking for them meant.
 ///
-/// Without parallelism (`par.degree() <= 1`) or outside a rayon pool, this is just `f()`.
-/// A thread that owns a scope never spins for another one, so scopes running side by side
-/// (two trials in one pool) cannot wait on each other.
+/// Without parallelism (`par.degree() <= 1`), outside a rayon pool, or inside a scope this
+/// thread already owns (the pool is awake), this is just `f()`. A thread that owns a scope
+/// never spins for another one, so scopes running side by side (two trials in one pool)
+/// cannot wait on each other.
 pub fn with_warm_pool<T>(par: Par, f: impl FnOnce() -> T) -> T {
-    if par.degree() <= 1 || rayon::current_thread_index().is_none() {
+    if par.degree() <= 1 || rayon::current_thread_index().is_none() || WARM_SCOPES.get() > 0 {
         return f();
     }
     let scope = WarmScope::enter();

@@ -1,5 +1,6 @@
 //! `with_warm_pool`: the result of the scope, parallel work inside it, scopes side by side in
-//! one pool (no waiting on each other), and the pool's threads released afterwards.
+//! one pool (no waiting on each other), a scope inside a scope, and the pool's threads released
+//! afterwards.
 
 use std::sync::mpsc;
 use std::thread;
@@ -64,6 +65,21 @@ fn scopes_side_by_side_do_not_wait_on_each_other() {
         })
     });
     assert_eq!(sums, (2_000_000 * 1_999_999 / 2, 1_000 * 999 / 2));
+}
+
+#[test]
+fn a_scope_inside_a_scope_runs_and_releases() {
+    let (sum, after) = within_a_minute(|| {
+        let pool = pool(2);
+        let sum = pool.install(|| {
+            with_warm_pool(Par::Rayon(2), || {
+                with_warm_pool(Par::Rayon(2), || parallel_sum(0..1_000_000))
+            })
+        });
+        (sum, pool.broadcast(|ctx| ctx.index()).len())
+    });
+    assert_eq!(sum, 1_000_000 * 999_999 / 2);
+    assert_eq!(after, 2);
 }
 
 #[test]

@@ -61,11 +61,6 @@ pub(super) fn run(p: &Problem<'_>, par: Par) {
     run_with_kernel(p, par, zmm_kernel::enabled());
 }
 
-/// Whether [`run`] uses the AVX-512 (zmm) tile kernels on this CPU.
-pub(super) fn zmm_kernels_enabled() -> bool {
-    zmm_kernel::enabled()
-}
-
 /// [`run`] for a problem too big for the direct kernel, with the AVX-512 tile kernels (`wide`)
 /// or the AVX2 tiles only; both give the same bits.
 pub(super) fn run_with_kernel(p: &Problem<'_>, par: Par, wide: bool) {

@@ -52,13 +52,13 @@ pub(super) fn enabled() -> bool {
 /// Computes the `t.rows x t.cols` tile at `(t.row0, t.col0)` and writes it back: two panels
 /// (`t.b`, then `b_next`) when `t.cols = 2 NR`, else the one panel at `t.b`.
 ///
+/// Inlined into the driver: called, it copied the just-written job with vector loads, which
+/// stalled on store forwarding (14% of a short-depth product).
+///
 /// # Safety
 /// The CPU must have AVX-512F ([`enabled`]); `t.rows <= 6` rows of A and `kc x 16` elements of
 /// each B panel used must be readable (a panel is NR wide even at the edge: packed and
 /// zero-padded); the `rows x cols` block of C must be writable (and covered by the bias).
-///
-/// Inlined into the driver: called, it copied the just-written job with vector loads, which
-/// stalled on store forwarding (14% of a short-depth product).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 pub(super) unsafe fn zmm_tile(t: &TileJob, b_next: *const f32, c: Output, wb: &WriteBack<'_>) {
