@@ -59,6 +59,7 @@ struct Values<'a> {
 }
 
 impl<'a> Values<'a> {
+    #[inline(always)]
     fn value(&self, v: Var) -> &'a [f32] {
         match self.nodes[v.0].op {
             Op::Param(p) => &self.params[self.meta[p.0].range()],
@@ -66,10 +67,12 @@ impl<'a> Values<'a> {
         }
     }
 
+    #[inline]
     fn shape(&self, v: Var) -> (usize, usize) {
         (self.nodes[v.0].rows, self.nodes[v.0].cols)
     }
 
+    #[inline(always)]
     fn mat(&self, v: Var) -> MatRef<'a> {
         let (r, c) = self.shape(v);
         MatRef::contiguous(self.value(v), r, c)

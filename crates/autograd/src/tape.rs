@@ -202,12 +202,14 @@ impl Tape {
     // ----- reading nodes -----
 
     /// `(rows, cols)` of a node.
+    #[inline]
     pub fn shape(&self, v: Var) -> (usize, usize) {
         let n = &self.nodes[self.check(v)];
         (n.rows, n.cols)
     }
 
     /// The forward value of a node (row-major).
+    #[inline(always)]
     pub fn value(&self, v: Var) -> &[f32] {
         let n = &self.nodes[self.check(v)];
         match n.op {
@@ -239,16 +241,19 @@ impl Tape {
         self.nodes[self.check(v)].op
     }
 
+    #[inline]
     pub(crate) fn mat(&self, v: Var) -> MatRef<'_> {
         let (r, c) = self.shape(v);
         MatRef::contiguous(self.value(v), r, c)
     }
 
+    #[inline]
     fn check(&self, v: Var) -> usize {
         assert!(v.0 < self.len, "Var {} is not on the current tape", v.0);
         v.0
     }
 
+    #[inline]
     pub(crate) fn requires_grad(&self, v: Var) -> bool {
         self.nodes[self.check(v)].requires_grad
     }

@@ -28,6 +28,7 @@ pub struct MatMut<'a> {
     row_stride: usize,
 }
 
+#[inline]
 fn check_view(len: usize, rows: usize, cols: usize, row_stride: usize) {
     assert!(
         row_stride >= cols || rows <= 1,
@@ -112,6 +113,7 @@ impl Mat {
 
 impl<'a> MatRef<'a> {
     /// A view of `rows x cols` elements of `data` with the given row stride.
+    #[inline]
     pub fn new(data: &'a [f32], rows: usize, cols: usize, row_stride: usize) -> Self {
         check_view(data.len(), rows, cols, row_stride);
         Self {
@@ -123,6 +125,7 @@ impl<'a> MatRef<'a> {
     }
 
     /// A contiguous view (`row_stride == cols`).
+    #[inline]
     pub fn contiguous(data: &'a [f32], rows: usize, cols: usize) -> Self {
         Self::new(data, rows, cols, cols)
     }
@@ -185,6 +188,7 @@ impl<'a> MatRef<'a> {
 
 impl<'a> MatMut<'a> {
     /// A mutable view of `rows x cols` elements of `data` with the given row stride.
+    #[inline]
     pub fn new(data: &'a mut [f32], rows: usize, cols: usize, row_stride: usize) -> Self {
         check_view(data.len(), rows, cols, row_stride);
         Self {
@@ -196,6 +200,7 @@ impl<'a> MatMut<'a> {
     }
 
     /// A contiguous mutable view (`row_stride == cols`).
+    #[inline]
     pub fn contiguous(data: &'a mut [f32], rows: usize, cols: usize) -> Self {
         Self::new(data, rows, cols, cols)
     }

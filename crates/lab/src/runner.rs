@@ -144,7 +144,6 @@ pub fn run_sweep(
                 .par_iter()
                 .with_max_len(1)
                 .try_for_each(|trial| -> Result<(), StoreError> {
-                    dir.reset_trial(&trial.id)?;
                     let (rows, result) = run_trial(trial, &data, par, &provenance);
                     dir.write_trial(trial, &rows, &result)?;
                     {

@@ -212,9 +212,18 @@ fn resuming_after_a_crash_redoes_only_unfinished_trials_and_gives_the_same_summa
     fs::write(half.join("metrics.csv"), "step,epoch\n1,").unwrap();
     fs::write(half.join(".tmp-result.json-999"), "{\"id\":").unwrap();
     fs::remove_dir_all(crashed.join("trials").join(&trials[5].id)).unwrap();
+    // A trial folder being staged when another process was killed (kept while it may still
+    // be in use; never taken for a trial).
+    let staging = crashed
+        .join("trials")
+        .join(format!(".tmp-{}-otherhost-999", trials[5].id));
+    fs::create_dir(&staging).unwrap();
+    fs::write(staging.join("trial.toml"), "x").unwrap();
     let counts = run(SPEC, &crashed, 2, Shard::ALL).unwrap();
     assert_eq!((counts.ran, counts.skipped), (4, 14));
     assert!(!half.join(".tmp-result.json-999").exists());
+    assert!(staging.exists());
+    fs::remove_dir_all(&staging).unwrap();
     build_report(&crashed).unwrap();
     assert_eq!(summary_without_wall(&clean), summary_without_wall(&crashed));
     assert_eq!(metrics_without_wall(&clean), metrics_without_wall(&crashed));

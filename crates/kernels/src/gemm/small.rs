@@ -123,24 +123,50 @@ fn rows_form(p: &Problem<'_>) {
 /// The column form: `s[i..i+8] = sum_p A[i..i+8, p] * B[p, 0]`, vector FMAs in order of `p`,
 /// then the write-back of [`write_back`] down the column. Full chunks of eight rows and the
 /// ragged tail go through the same operations; only the tail uses masked loads and stores.
+/// The activation runs last, over the whole column (the same per-element function, without a
+/// dispatch per chunk).
 fn column_form(p: &Problem<'_>) {
+    let wb = WriteBack {
+        alpha: p.alpha,
+        beta: p.beta,
+        epilogue: None,
+    };
+    let bias = p
+        .epilogue
+        .and_then(|(bias, _)| bias)
+        .map(|b| f32x8::splat(b[0]));
     let full = p.m - p.m % LANES;
     for i in (0..full).step_by(LANES) {
         // SAFETY: rows `i..i + 8` lie inside A and C.
-        unsafe { column_chunk(p, i, LANES) };
+        unsafe { column_chunk(p, &wb, bias, i, LANES) };
     }
     if full < p.m {
         // SAFETY: rows `full..m` lie inside A and C.
-        unsafe { column_chunk(p, full, p.m - full) };
+        unsafe { column_chunk(p, &wb, bias, full, p.m - full) };
+    }
+    if let Some((_, act)) = p.epilogue
+        && act != Activation::Identity
+    {
+        // SAFETY: C's single column is contiguous (`c.rs = 1`) with `m` rows, borrowed
+        // exclusively by the call.
+        let column = unsafe { std::slice::from_raw_parts_mut(p.c.at(0, 0), p.m) };
+        activate_in_place(act, column);
     }
 }
 
-/// Rows `i..i + lanes` of the column form (inlined, so `lanes = 8` compiles to plain loads).
+/// Rows `i..i + lanes` of the column form up to the activation: `wb` has no epilogue, `bias`
+/// is `b[0]` in every lane (inlined, so `lanes = 8` compiles to plain loads).
 ///
 /// # Safety
 /// Rows `i..i + lanes` must lie inside A and C; A's columns and C's column contiguous.
 #[inline(always)]
-unsafe fn column_chunk(p: &Problem<'_>, i: usize, lanes: usize) {
+unsafe fn column_chunk(
+    p: &Problem<'_>,
+    wb: &WriteBack<'_>,
+    bias: Option<f32x8>,
+    i: usize,
+    lanes: usize,
+) {
     let mut s = f32x8::ZERO;
     for q in 0..p.k {
         // SAFETY: column `q` of A is contiguous (`a.rs = 1`) with rows `i..i + lanes` inside
@@ -151,18 +177,9 @@ unsafe fn column_chunk(p: &Problem<'_>, i: usize, lanes: usize) {
         }
     }
     let c = p.c.at(i, 0);
-    let wb = WriteBack {
-        alpha: p.alpha,
-        beta: p.beta,
-        epilogue: p.epilogue,
-    };
-    let bias = p
-        .epilogue
-        .and_then(|(bias, _)| bias)
-        .map(|b| f32x8::splat(b[0]));
     // SAFETY: C's single column is contiguous (`c.rs = 1`); rows `i..i + lanes` lie inside.
     unsafe {
-        let x = finish(&wb, s, || simd::load_partial(c, lanes), bias);
+        let x = finish(wb, s, || simd::load_partial(c, lanes), bias);
         simd::store_partial(c, lanes, x);
     }
 }

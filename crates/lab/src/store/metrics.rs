@@ -27,7 +27,7 @@ pub fn metrics_csv(rows: &[MetricRow], layer_names: &[String]) -> String {
     }
     out.push('\n');
     // Floats in their shortest round-trip form (ryu: a few times faster than `Display`, which
-    // was a tenth of a tiny trial's cost); `wall_s` fixed to microseconds.
+    // was a tenth of a tiny trial's cost); `wall_s` in microseconds.
     let mut floats = ryu::Buffer::new();
     let mut float = |out: &mut String, x: f32| out.push_str(floats.format(x));
     for r in rows {
@@ -43,7 +43,8 @@ pub fn metrics_csv(rows: &[MetricRow], layer_names: &[String]) -> String {
             out.push(',');
         }
         float(&mut out, r.grad_norm);
-        let _ = write!(out, ",{:.6}", r.wall_s);
+        out.push(',');
+        push_micros(&mut out, r.wall_s);
         for &g in &r.layer_grad_norms {
             out.push(',');
             float(&mut out, g);
@@ -51,6 +52,13 @@ pub fn metrics_csv(rows: &[MetricRow], layer_names: &[String]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// `seconds` (not negative) with six decimals, through integers: `{:.6}` took longer than the
+/// rest of a row.
+fn push_micros(out: &mut String, seconds: f64) {
+    let micros = (seconds * 1e6).round() as u64;
+    let _ = write!(out, "{}.{:06}", micros / 1_000_000, micros % 1_000_000);
 }
 
 /// Reads a `metrics.csv` written by [`metrics_csv`].
@@ -129,5 +137,14 @@ mod tests {
         std::fs::write(&path, &text).unwrap();
         assert_eq!(read_metrics(&path).unwrap(), rows);
         std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn wall_times_have_six_decimals_like_fixed_point_formatting() {
+        for seconds in [0.0, 0.125, 12.3456789, 4e-7, 1.9999996, 86400.5] {
+            let mut out = String::new();
+            push_micros(&mut out, seconds);
+            assert_eq!(out, format!("{seconds:.6}"), "{seconds}");
+        }
     }
 }

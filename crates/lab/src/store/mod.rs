@@ -7,7 +7,7 @@ mod run_dir;
 mod summary;
 
 pub use atomic::{
-    Durability, STALE_TEMP_AGE, TEMP_PREFIX, remove_temp_files, write_atomic, write_files_atomic,
+    Durability, STALE_TEMP_AGE, TEMP_PREFIX, remove_temp_files, write_atomic, write_dir_atomic,
     writer_tag,
 };
 pub use metrics::{metrics_csv, read_metrics};

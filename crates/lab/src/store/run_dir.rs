@@ -5,9 +5,12 @@
 //! <dir>/run.json                   fingerprint of the expanded trials (refuses a changed spec)
 //! <dir>/trials/<id>/trial.toml     the trial's full config (id = hash of it)
 //! <dir>/trials/<id>/metrics.csv
-//! <dir>/trials/<id>/result.json    written last: its presence means "finished"
+//! <dir>/trials/<id>/result.json    its presence (complete) means "finished"
 //! <dir>/summary.csv, plots/, report.md, report.html
 //! ```
+//!
+//! A trial's folder appears whole: its files are written into a temporary folder that one
+//! rename turns into `trials/<id>`.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -18,7 +21,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::atomic::{
-    Durability, STALE_TEMP_AGE, remove_temp_files, write_atomic, write_files_atomic,
+    Durability, STALE_TEMP_AGE, TEMP_PREFIX, remove_temp_files, write_atomic, write_dir_atomic,
 };
 use super::metrics::metrics_csv;
 use super::result::TrialResult;
@@ -155,6 +158,7 @@ impl RunDir {
         fs::create_dir_all(&trials_dir).map_err(at(&trials_dir))?;
         // Stale ones only: a shard starting at the same moment may be writing here.
         remove_temp_files(&dir.root, STALE_TEMP_AGE).map_err(at(&dir.root))?;
+        remove_temp_files(&trials_dir, STALE_TEMP_AGE).map_err(at(&trials_dir))?;
         write_atomic(&dir.spec_path(), spec_text.as_bytes()).map_err(at(&dir.spec_path()))?;
         let json = serde_json::to_string_pretty(&manifest).expect("manifest serialises");
         write_atomic(&manifest_path, json.as_bytes()).map_err(at(&manifest_path))?;
@@ -186,27 +190,16 @@ impl RunDir {
         let mut ids = HashSet::new();
         for entry in entries {
             let entry = entry.map_err(at(&trials))?;
-            ids.insert(entry.file_name().to_string_lossy().into_owned());
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(TEMP_PREFIX) {
+                ids.insert(name);
+            }
         }
         Ok(ids)
     }
 
-    /// Clears what an interrupted attempt left in a trial's directory and recreates it empty.
-    pub fn reset_trial(&self, id: &str) -> Result<(), StoreError> {
-        let dir = self.trial_dir(id);
-        // Usually the trial never started: one mkdir, no lookup.
-        if fs::create_dir(&dir).is_ok() {
-            return Ok(());
-        }
-        match fs::remove_dir_all(&dir) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(at(&dir)(e)),
-        }
-        fs::create_dir_all(&dir).map_err(at(&dir))
-    }
-
-    /// Writes a trial's files: `trial.toml`, `metrics.csv`, then `result.json` (the marker).
+    /// Writes a trial's folder, `trial.toml`, `metrics.csv` and `result.json`, atomically (it
+    /// replaces whatever an interrupted attempt left there).
     pub fn write_trial(
         &self,
         trial: &Trial,
@@ -221,23 +214,16 @@ impl RunDir {
         );
         let metrics = metrics_csv(rows, &result.layer_names);
         let json = serde_json::to_string_pretty(result).expect("a result serialises");
-        let (toml_path, metrics_path, result_path) = (
-            dir.join("trial.toml"),
-            dir.join("metrics.csv"),
-            dir.join("result.json"),
-        );
-        // result.json last: it marks the trial finished. Every file goes through a temporary
-        // file and a rename, so no reader ever sees a torn trial.toml or metrics.csv either.
-        write_files_atomic(
+        write_dir_atomic(
+            &dir,
             &[
-                (&toml_path, toml.as_bytes()),
-                (&metrics_path, metrics.as_bytes()),
-                (&result_path, json.as_bytes()),
+                ("trial.toml", toml.as_bytes()),
+                ("metrics.csv", metrics.as_bytes()),
+                ("result.json", json.as_bytes()),
             ],
             self.durability,
         )
-        .map_err(at(&dir))?;
-        Ok(())
+        .map_err(at(&dir))
     }
 }
 
