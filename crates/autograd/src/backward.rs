@@ -8,7 +8,7 @@
 use descent_kernels::elementwise::{activation_backward, axpy, col_sums};
 use descent_kernels::{Activation, MatMut, MatRef, Op as MatOp, Par, gemm};
 
-use crate::loss::sigmoid;
+use crate::loss::{bce_grad, cross_entropy_grad, mse_grad, write_or_add};
 use crate::tape::{GradSlot, Node, Op, ParamMeta, Tape, Var};
 
 /// A gradient buffer to write or accumulate into.
@@ -25,15 +25,7 @@ impl Target<'_> {
 
     /// `buf (+)= f(i)` for every element `i`.
     fn put(&mut self, f: impl Fn(usize) -> f32) {
-        if self.accumulate {
-            for (i, g) in self.buf.iter_mut().enumerate() {
-                *g += f(i);
-            }
-        } else {
-            for (i, g) in self.buf.iter_mut().enumerate() {
-                *g = f(i);
-            }
-        }
+        write_or_add(self.buf, self.accumulate, f);
     }
 
     /// `buf (+)= src`.
@@ -279,35 +271,28 @@ fn backward_node(node: &Node, dy: &[f32], v: &Values<'_>, g: &mut Grads<'_>, s: 
         Op::Mse { pred, target } => {
             // dl/dp = 2 (p - t) / N = -dl/dt.
             let (p, t) = (v.value(pred), v.value(target));
-            let k = 2.0 * dy[0] / p.len() as f32;
-            if let Some(mut d) = g.target(pred) {
-                d.put(|i| k * (p[i] - t[i]));
+            if let Some(d) = g.target(pred) {
+                mse_grad(dy[0], p, t, d.buf, d.accumulate);
             }
-            if let Some(mut d) = g.target(target) {
-                d.put(|i| -k * (p[i] - t[i]));
+            if let Some(d) = g.target(target) {
+                mse_grad(-dy[0], p, t, d.buf, d.accumulate);
             }
         }
         Op::BceWithLogits { logits, target } => {
             // dl/dz = (sigma(z) - t) / N; dl/dt = -z / N.
             let (z, t) = (v.value(logits), v.value(target));
-            let k = dy[0] / z.len() as f32;
-            if let Some(mut d) = g.target(logits) {
-                d.put(|i| k * (sigmoid(z[i]) - t[i]));
+            if let Some(d) = g.target(logits) {
+                bce_grad(dy[0], z, t, d.buf, d.accumulate);
             }
             if let Some(mut d) = g.target(target) {
+                let k = dy[0] / z.len() as f32;
                 d.put(|i| -k * z[i]);
             }
         }
         Op::CrossEntropy { logits } => {
             // dl/dz_ij = (softmax(z)_ij - [j == y_i]) / B, softmax = exp(log-softmax).
-            let (b, c) = v.shape(logits);
-            let k = dy[0] / b as f32;
-            let (lp, labels) = (&node.aux, &node.labels);
-            if let Some(mut d) = g.target(logits) {
-                d.put(|i| k * lp[i].exp());
-                for (row, &y) in d.buf.chunks_exact_mut(c).zip(labels) {
-                    row[y as usize] -= k;
-                }
+            if let Some(d) = g.target(logits) {
+                cross_entropy_grad(dy[0], &node.aux, &node.labels, d.buf, d.accumulate);
             }
         }
     }

@@ -58,6 +58,7 @@ mod backward;
 pub mod gradcheck;
 mod init;
 mod layers;
+mod linear_model;
 mod loss;
 mod mlp;
 mod ops;

@@ -1,7 +1,9 @@
 //! Loss functions: the choice an [`crate::Mlp`] ends in, the targets it is fed, and the
-//! forward values shared by the tape's loss ops. Sums are accumulated in f64.
+//! forward values and gradients shared by the tape's loss ops and the direct step of a linear
+//! model. Sums are accumulated in f64.
 
-use descent_kernels::elementwise::sum_squared_diff;
+use descent_kernels::elementwise::{log_softmax_rows, sum_squared_diff};
+use descent_kernels::{MatMut, MatRef};
 
 /// The output loss of a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +23,43 @@ pub enum Targets<'a> {
     Classes(&'a [u32]),
     /// `rows x outputs` target values, row-major.
     Values(&'a [f32]),
+}
+
+/// Writes the `rows x outputs` regression targets of a batch into `t`: target values as given,
+/// class labels as the label itself for one output, else as one-hot rows.
+///
+/// # Panics
+/// If there are not `rows x outputs` values or `rows` labels.
+pub(crate) fn fill_targets(targets: Targets<'_>, rows: usize, outputs: usize, t: &mut [f32]) {
+    match targets {
+        Targets::Values(v) => {
+            assert_eq!(
+                v.len(),
+                rows * outputs,
+                "{rows}x{outputs} outputs but {} target values",
+                v.len()
+            );
+            t.copy_from_slice(v);
+        }
+        Targets::Classes(labels) => {
+            assert_eq!(
+                labels.len(),
+                rows,
+                "{rows} rows but {} labels",
+                labels.len()
+            );
+            if outputs == 1 {
+                for (t, &y) in t.iter_mut().zip(labels) {
+                    *t = y as f32;
+                }
+            } else {
+                t.fill(0.0);
+                for (row, &y) in t.chunks_exact_mut(outputs).zip(labels) {
+                    row[y as usize] = 1.0;
+                }
+            }
+        }
+    }
 }
 
 /// `(1/N) sum_i (p_i - t_i)^2`, the sum in f64 ([`sum_squared_diff`]).
@@ -43,17 +82,77 @@ pub(crate) fn bce_with_logits(logits: &[f32], target: &[f32]) -> f32 {
 }
 
 /// `(1/B) sum_i -log_probs[i, y_i]` from row-wise log-softmax values.
-pub(crate) fn cross_entropy_from_log_probs(
-    log_probs: &[f32],
-    classes: usize,
-    labels: &[u32],
-) -> f32 {
+fn cross_entropy_from_log_probs(log_probs: &[f32], classes: usize, labels: &[u32]) -> f32 {
     let sum: f64 = log_probs
         .chunks_exact(classes)
         .zip(labels)
         .map(|(row, &y)| -f64::from(row[y as usize]))
         .sum();
     (sum / labels.len() as f64) as f32
+}
+
+/// `(1/B) sum_i (logsumexp_j z_ij - z_{i y_i})` of `[B x C]` logits against `B` labels; leaves
+/// the row-wise log-softmax in `log_probs` for [`cross_entropy_grad`].
+///
+/// # Panics
+/// If there is not one label per row or a label is not below `C`.
+pub(crate) fn cross_entropy(logits: MatRef<'_>, labels: &[u32], log_probs: &mut Vec<f32>) -> f32 {
+    let (rows, classes) = (logits.rows(), logits.cols());
+    assert_eq!(
+        labels.len(),
+        rows,
+        "cross_entropy: {rows} rows but {} labels",
+        labels.len()
+    );
+    if let Some(&bad) = labels.iter().find(|&&y| y as usize >= classes) {
+        panic!("cross_entropy: label {bad} out of range for {classes} classes");
+    }
+    log_probs.resize(rows * classes, 0.0);
+    log_softmax_rows(logits, MatMut::contiguous(log_probs, rows, classes));
+    cross_entropy_from_log_probs(log_probs, classes, labels)
+}
+
+/// `out_i (+)= f(i)` for every element: overwritten, or added to when `accumulate`.
+pub(crate) fn write_or_add(out: &mut [f32], accumulate: bool, f: impl Fn(usize) -> f32) {
+    if accumulate {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o += f(i);
+        }
+    } else {
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = f(i);
+        }
+    }
+}
+
+/// `d mse / d p_i = 2 dy (p_i - t_i) / N` for an upstream gradient `dy` (with `-dy`, the
+/// gradient with respect to the target), written or added to `out`.
+pub(crate) fn mse_grad(dy: f32, pred: &[f32], target: &[f32], out: &mut [f32], accumulate: bool) {
+    let k = 2.0 * dy / pred.len() as f32;
+    write_or_add(out, accumulate, |i| k * (pred[i] - target[i]));
+}
+
+/// `d bce / d z_i = dy (sigma(z_i) - t_i) / N`, written or added to `out`.
+pub(crate) fn bce_grad(dy: f32, logits: &[f32], target: &[f32], out: &mut [f32], accumulate: bool) {
+    let k = dy / logits.len() as f32;
+    write_or_add(out, accumulate, |i| k * (sigmoid(logits[i]) - target[i]));
+}
+
+/// `d ce / d z_ij = dy (softmax(z)_ij - [j == y_i]) / B` from the log-softmax that
+/// [`cross_entropy`] left (`softmax = exp(log-softmax)`), written or added to `out`.
+pub(crate) fn cross_entropy_grad(
+    dy: f32,
+    log_probs: &[f32],
+    labels: &[u32],
+    out: &mut [f32],
+    accumulate: bool,
+) {
+    let k = dy / labels.len() as f32;
+    write_or_add(out, accumulate, |i| k * log_probs[i].exp());
+    let classes = log_probs.len() / labels.len();
+    for (row, &y) in out.chunks_exact_mut(classes).zip(labels) {
+        row[y as usize] -= k;
+    }
 }
 
 /// `sigma(z) = 1 / (1 + e^-z)`, evaluated without overflow for large `|z|`.

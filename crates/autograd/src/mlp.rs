@@ -5,13 +5,17 @@
 //! per layer one GEMM forward (bias and activation in its epilogue), one for `dW = X^T dZ`
 //! (written into the flat gradient buffer) and one for `dX = dZ W^T` (skipped for the first
 //! layer, whose input needs no gradient). The tape's pooled buffers make every step after the
-//! first allocation-free.
+//! first allocation-free. A model without hidden layers (linear, logistic or softmax
+//! regression) steps without recording ([`crate::linear_model`]): the same kernels, the same
+//! bits, none of the bookkeeping that dominates a step of a tiny model.
 
 use std::ops::Range;
 
 use descent_kernels::{Activation, Par};
 use descent_rng::Rng;
 
+use crate::linear_model::LinearStep;
+use crate::loss::fill_targets;
 use crate::{Init, Linear, Loss, Tape, Targets, Var};
 
 /// Rows per forward pass in [`Mlp::evaluate`], bounding its memory.
@@ -38,6 +42,8 @@ pub struct Mlp {
     layers: Vec<Linear>,
     /// The loss node of the last [`Mlp::forward_loss`], awaiting [`Mlp::backward`].
     loss: Option<Var>,
+    /// Buffers of the direct step of a model without hidden layers.
+    linear_step: LinearStep,
 }
 
 impl Mlp {
@@ -72,6 +78,7 @@ impl Mlp {
             tape,
             layers,
             loss: None,
+            linear_step: LinearStep::default(),
         }
     }
 
@@ -136,6 +143,9 @@ impl Mlp {
     /// fills [`Mlp::grads`] with the gradient of the mean loss and returns that loss.
     /// Allocates nothing after the first call with the largest batch.
     pub fn loss_and_grad(&mut self, x: &[f32], rows: usize, targets: Targets<'_>, par: Par) -> f32 {
+        if let Some(loss) = self.step_linear_model(x, rows, targets, par) {
+            return loss;
+        }
         let loss = self.forward_loss(x, rows, targets, par);
         self.backward();
         loss
@@ -150,6 +160,9 @@ impl Mlp {
         targets: Targets<'_>,
         par: Par,
     ) -> f32 {
+        if let Some(loss) = self.step_linear_model(x, rows, targets, par) {
+            return loss;
+        }
         self.tape.set_par(par);
         self.start_recording();
         let input = self.tape.input_swap(x, rows, self.inputs());
@@ -223,6 +236,30 @@ impl Mlp {
         ((loss_sum / rows as f64) as f32, hits.accuracy())
     }
 
+    /// A linear model (no hidden layer) steps without recording a graph ([`LinearStep`]: the
+    /// same loss and gradient to the bit); `None` for a deeper model.
+    fn step_linear_model(
+        &mut self,
+        x: &[f32],
+        rows: usize,
+        targets: Targets<'_>,
+        par: Par,
+    ) -> Option<f32> {
+        let &[layer] = self.layers.as_slice() else {
+            return None;
+        };
+        self.loss = None;
+        Some(self.linear_step.loss_and_grad(
+            &mut self.tape,
+            &layer,
+            self.config.loss,
+            x,
+            rows,
+            targets,
+            par,
+        ))
+    }
+
     fn start_recording(&mut self) {
         self.loss = None;
         self.tape.reset();
@@ -251,38 +288,13 @@ impl Mlp {
                 panic!("cross-entropy loss needs class labels, got target values")
             }
             (loss, targets) => {
-                let t = match targets {
-                    Targets::Values(v) => tape.input(v, rows, out),
-                    Targets::Classes(labels) => {
-                        assert_eq!(
-                            labels.len(),
-                            rows,
-                            "{rows} rows but {} labels",
-                            labels.len()
-                        );
-                        tape.input_with(rows, out, |t| encode_labels(labels, out, t))
-                    }
-                };
+                let t = tape.input_with(rows, out, |t| fill_targets(targets, rows, out, t));
                 if loss == Loss::Mse {
                     tape.mse(logits, t)
                 } else {
                     tape.bce_with_logits(logits, t)
                 }
             }
-        }
-    }
-}
-
-/// Class labels as regression targets: the label itself for one output, else one-hot rows.
-fn encode_labels(labels: &[u32], outputs: usize, t: &mut [f32]) {
-    if outputs == 1 {
-        for (t, &y) in t.iter_mut().zip(labels) {
-            *t = y as f32;
-        }
-    } else {
-        t.fill(0.0);
-        for (row, &y) in t.chunks_exact_mut(outputs).zip(labels) {
-            row[y as usize] = 1.0;
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The differentiable ops a [`Tape`] records: each checks shapes, computes its forward value
 //! with the kernels, and notes its inputs for the reverse sweep (`backward.rs`).
 
-use descent_kernels::elementwise::{activate_into, log_softmax_rows};
+use descent_kernels::elementwise::activate_into;
 use descent_kernels::{Activation, MatMut, Op as MatOp, linear_forward};
 
 use crate::loss;
@@ -179,27 +179,13 @@ impl Tape {
     /// Softmax cross-entropy of `[B x C]` logits against `B` integer labels, mean over rows
     /// (`1 x 1`). Fused and stable: the log-softmax is kept for the backward pass.
     pub fn cross_entropy(&mut self, logits: Var, labels: &[u32]) -> Var {
-        let (rows, classes) = self.shape(logits);
-        assert_eq!(
-            labels.len(),
-            rows,
-            "cross_entropy: {rows} rows but {} labels",
-            labels.len()
-        );
-        if let Some(&bad) = labels.iter().find(|&&y| y as usize >= classes) {
-            panic!("cross_entropy: label {bad} out of range for {classes} classes");
-        }
         let rg = self.requires_grad(logits);
         let i = self.push(Op::CrossEntropy { logits }, 1, 1, rg);
         self.nodes[i].value.resize(1, 0.0);
         let mut log_probs = std::mem::take(&mut self.nodes[i].aux);
-        log_probs.resize(rows * classes, 0.0);
-        log_softmax_rows(
-            self.mat(logits),
-            MatMut::contiguous(&mut log_probs, rows, classes),
-        );
+        let loss = loss::cross_entropy(self.mat(logits), labels, &mut log_probs);
         let node = &mut self.nodes[i];
-        node.value[0] = loss::cross_entropy_from_log_probs(&log_probs, classes, labels);
+        node.value[0] = loss;
         node.aux = log_probs;
         node.labels.clear();
         node.labels.extend_from_slice(labels);

@@ -49,30 +49,88 @@ impl Data {
     }
 }
 
+/// Checks `Mlp::loss_and_grad` of the network `sizes` against central differences under every
+/// loss, on 6 random rows.
+fn check_gradients(sizes: &[usize], act: Activation, seed: u64) {
+    let rows = 6;
+    let x = random(rows * sizes[0], seed);
+    for loss in [Loss::Mse, Loss::BceWithLogits, Loss::CrossEntropy] {
+        let data = Data::new(loss, rows, sizes[sizes.len() - 1], seed + 1);
+        let mut mlp = Mlp::new(&config(sizes, act, loss), seed + 2);
+        let l = mlp.loss_and_grad(&x, rows, data.targets(loss), Par::Seq);
+        assert!(l.is_finite() && l > 0.0);
+        let analytic = mlp.grads().to_vec();
+        let numeric = numeric_gradient(
+            &mut mlp,
+            Mlp::params_mut,
+            |m| m.loss_and_grad(&x, rows, data.targets(loss), Par::Seq),
+            1e-3,
+        );
+        let result = compare(&analytic, &numeric, 1e-3, 1e-2);
+        assert!(result.passed(), "{sizes:?} {loss:?} {act:?}: {result:?}");
+    }
+}
+
 #[test]
 fn mlp_gradients_match_finite_differences_under_every_loss_and_activation() {
-    let (rows, sizes) = (6, [5, 7, 6, 3]);
-    let x = random(rows * sizes[0], 1);
-    for loss in [Loss::Mse, Loss::BceWithLogits, Loss::CrossEntropy] {
-        let data = Data::new(loss, rows, 3, 2);
-        for act in [
-            Activation::Tanh,
-            Activation::Sigmoid,
-            Activation::Relu,
-            Activation::LeakyRelu(0.1),
-        ] {
-            let mut mlp = Mlp::new(&config(&sizes, act, loss), 3);
-            let l = mlp.loss_and_grad(&x, rows, data.targets(loss), Par::Seq);
-            assert!(l.is_finite() && l > 0.0);
-            let analytic = mlp.grads().to_vec();
-            let numeric = numeric_gradient(
-                &mut mlp,
-                Mlp::params_mut,
-                |m| m.loss_and_grad(&x, rows, data.targets(loss), Par::Seq),
-                1e-3,
-            );
-            let result = compare(&analytic, &numeric, 1e-3, 1e-2);
-            assert!(result.passed(), "{loss:?} {act:?}: {result:?}");
+    for act in [
+        Activation::Tanh,
+        Activation::Sigmoid,
+        Activation::Relu,
+        Activation::LeakyRelu(0.1),
+    ] {
+        check_gradients(&[5, 7, 6, 3], act, 1);
+    }
+}
+
+#[test]
+fn linear_model_gradients_match_finite_differences_under_every_loss() {
+    // No hidden layer: `loss_and_grad` takes the direct step instead of the tape.
+    check_gradients(&[5, 3], Activation::Identity, 11);
+}
+
+#[test]
+fn the_direct_step_of_a_linear_model_gives_the_tapes_bits() {
+    // `forward_loss` + `backward` always record the graph on the tape: the reference.
+    let cases = [
+        (Loss::Mse, 1, 1, 100, false),
+        (Loss::Mse, 3, 2, 7, false),
+        (Loss::Mse, 3, 3, 9, true),
+        (Loss::BceWithLogits, 4, 1, 33, false),
+        (Loss::BceWithLogits, 4, 3, 9, true),
+        (Loss::CrossEntropy, 6, 4, 50, true),
+        (Loss::CrossEntropy, 64, 10, 700, true),
+    ];
+    for (loss, n_in, n_out, rows, labels) in cases {
+        let x = random(rows * n_in, 50);
+        let data = Data::new(loss, rows, n_out, 51);
+        let targets = if labels {
+            Targets::Classes(&data.labels)
+        } else {
+            Targets::Values(&data.values)
+        };
+        let cfg = config(&[n_in, n_out], Activation::Identity, loss);
+        for par in [Par::Seq, Par::threads(2)] {
+            let (mut direct, mut tape) = (Mlp::new(&cfg, 5), Mlp::new(&cfg, 5));
+            let mut lent = x.clone();
+            for step in 0..3 {
+                let ld = if step == 1 {
+                    direct.loss_and_grad_lend(&mut lent, rows, targets, par)
+                } else {
+                    direct.loss_and_grad(&x, rows, targets, par)
+                };
+                let lt = tape.forward_loss(&x, rows, targets, par);
+                tape.backward();
+                let case = format!("{loss:?} {n_in}->{n_out} x{rows} {par:?} step {step}");
+                assert_eq!(ld.to_bits(), lt.to_bits(), "{case}");
+                assert_eq!(direct.grads(), tape.grads(), "{case}");
+                assert!(direct.grads().iter().all(|g| g.is_finite()), "{case}");
+                assert_eq!(lent, x, "{case}");
+                for m in [&mut direct, &mut tape] {
+                    let (p, g) = m.params_and_grads_mut();
+                    p.iter_mut().zip(g.iter()).for_each(|(p, g)| *p -= 0.5 * g);
+                }
+            }
         }
     }
 }
