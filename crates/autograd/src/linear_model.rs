@@ -10,7 +10,7 @@
 use descent_kernels::elementwise::col_sums;
 use descent_kernels::{Activation, MatMut, MatRef, Op, Par, gemm, linear_forward};
 
-use crate::loss::{self, Loss, Targets, bce_grad, cross_entropy_grad, fill_targets, mse_grad};
+use crate::loss::{self, Loss, Targets, bce_grad, cross_entropy_grad, mse_grad, target_values};
 use crate::{Linear, Tape};
 
 /// Buffers of the direct step, reused across steps (nothing is allocated after the first step
@@ -21,8 +21,8 @@ pub(crate) struct LinearStep {
     z: Vec<f32>,
     /// `dL/dZ`.
     dz: Vec<f32>,
-    /// Regression targets (MSE and BCE).
-    targets: Vec<f32>,
+    /// Class labels encoded as regression targets (MSE and BCE).
+    encoded: Vec<f32>,
     /// Row-wise log-softmax of `Z` (cross-entropy).
     log_probs: Vec<f32>,
 }
@@ -73,9 +73,8 @@ impl LinearStep {
                 panic!("cross-entropy loss needs class labels, got target values")
             }
             (loss, targets) => {
-                self.targets.resize(len, 0.0);
-                fill_targets(targets, rows, n_out, &mut self.targets);
-                let (z, t) = (&self.z, &self.targets);
+                let t = target_values(targets, rows, n_out, &mut self.encoded);
+                let z = &self.z;
                 if loss == Loss::Mse {
                     mse_grad(1.0, z, t, &mut self.dz, false);
                     loss::mse(z, t)

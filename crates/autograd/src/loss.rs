@@ -32,15 +32,7 @@ pub enum Targets<'a> {
 /// If there are not `rows x outputs` values or `rows` labels.
 pub(crate) fn fill_targets(targets: Targets<'_>, rows: usize, outputs: usize, t: &mut [f32]) {
     match targets {
-        Targets::Values(v) => {
-            assert_eq!(
-                v.len(),
-                rows * outputs,
-                "{rows}x{outputs} outputs but {} target values",
-                v.len()
-            );
-            t.copy_from_slice(v);
-        }
+        Targets::Values(v) => t.copy_from_slice(checked_values(v, rows, outputs)),
         Targets::Classes(labels) => {
             assert_eq!(
                 labels.len(),
@@ -60,6 +52,35 @@ pub(crate) fn fill_targets(targets: Targets<'_>, rows: usize, outputs: usize, t:
             }
         }
     }
+}
+
+/// The regression targets of [`fill_targets`] without copying target values: those are
+/// returned as given, class labels encoded into `buf`.
+pub(crate) fn target_values<'a>(
+    targets: Targets<'a>,
+    rows: usize,
+    outputs: usize,
+    buf: &'a mut Vec<f32>,
+) -> &'a [f32] {
+    match targets {
+        Targets::Values(v) => checked_values(v, rows, outputs),
+        Targets::Classes(_) => {
+            buf.resize(rows * outputs, 0.0);
+            fill_targets(targets, rows, outputs, buf);
+            buf
+        }
+    }
+}
+
+/// `v`, asserting it holds `rows x outputs` values.
+fn checked_values(v: &[f32], rows: usize, outputs: usize) -> &[f32] {
+    assert_eq!(
+        v.len(),
+        rows * outputs,
+        "{rows}x{outputs} outputs but {} target values",
+        v.len()
+    );
+    v
 }
 
 /// `(1/N) sum_i (p_i - t_i)^2`, the sum in f64 ([`sum_squared_diff`]).

@@ -18,47 +18,79 @@ const FIXED: &[&str] = &[
 ];
 
 /// The CSV text of `rows`; layer columns are named `grad_norm[<layer>]`. Floats are written
-/// in Rust's shortest round-trip form, missing values as empty fields.
+/// in Rust's shortest round-trip form, missing values as empty fields, `wall_s` with six
+/// decimals.
 pub fn metrics_csv(rows: &[MetricRow], layer_names: &[String]) -> String {
     // Written straight into one buffer (no String per field); writing to a String cannot fail.
-    let mut out = FIXED.join(",");
+    // Formatting was a tenth of a tiny trial's cost, so numbers go through ryu and itoa rather
+    // than `Display`, and the learning rate, which rarely changes from row to row, is
+    // formatted once per value.
+    let mut out = String::with_capacity((rows.len() + 2) * (64 + 12 * layer_names.len()));
+    out.push_str(&FIXED.join(","));
     for name in layer_names {
         let _ = write!(out, ",grad_norm[{name}]");
     }
     out.push('\n');
-    // Floats in their shortest round-trip form (ryu: a few times faster than `Display`, which
-    // was a tenth of a tiny trial's cost); `wall_s` in microseconds.
-    let mut floats = ryu::Buffer::new();
-    let mut float = |out: &mut String, x: f32| out.push_str(floats.format(x));
+    let mut text = Numbers::default();
+    let mut lr = (f32::NAN, String::new());
     for r in rows {
-        let _ = write!(out, "{},{},", r.step, r.epoch);
-        for x in [r.lr, r.train_loss] {
-            float(&mut out, x);
-            out.push(',');
+        text.uint(&mut out, r.step as u64);
+        out.push(',');
+        text.uint(&mut out, r.epoch as u64);
+        out.push(',');
+        if r.lr.to_bits() != lr.0.to_bits() {
+            lr.0 = r.lr;
+            lr.1.clear();
+            text.float(&mut lr.1, r.lr);
         }
+        out.push_str(&lr.1);
+        out.push(',');
+        text.float(&mut out, r.train_loss);
+        out.push(',');
         for x in [r.test_loss, r.test_accuracy] {
             if let Some(x) = x {
-                float(&mut out, x);
+                text.float(&mut out, x);
             }
             out.push(',');
         }
-        float(&mut out, r.grad_norm);
+        text.float(&mut out, r.grad_norm);
         out.push(',');
-        push_micros(&mut out, r.wall_s);
+        text.micros(&mut out, r.wall_s);
         for &g in &r.layer_grad_norms {
             out.push(',');
-            float(&mut out, g);
+            text.float(&mut out, g);
         }
         out.push('\n');
     }
     out
 }
 
-/// `seconds` (not negative) with six decimals, through integers: `{:.6}` took longer than the
-/// rest of a row.
-fn push_micros(out: &mut String, seconds: f64) {
-    let micros = (seconds * 1e6).round() as u64;
-    let _ = write!(out, "{}.{:06}", micros / 1_000_000, micros % 1_000_000);
+/// Number formatting buffers.
+#[derive(Default)]
+struct Numbers {
+    floats: ryu::Buffer,
+    ints: itoa::Buffer,
+}
+
+impl Numbers {
+    /// `x` in its shortest round-trip form.
+    fn float(&mut self, out: &mut String, x: f32) {
+        out.push_str(self.floats.format(x));
+    }
+
+    fn uint(&mut self, out: &mut String, n: u64) {
+        out.push_str(self.ints.format(n));
+    }
+
+    /// `seconds` (not negative) with six decimals, like `{:.6}`.
+    fn micros(&mut self, out: &mut String, seconds: f64) {
+        let micros = (seconds * 1e6).round() as u64;
+        self.uint(out, micros / 1_000_000);
+        out.push('.');
+        let fraction = self.ints.format(micros % 1_000_000);
+        out.extend(std::iter::repeat_n('0', 6 - fraction.len()));
+        out.push_str(fraction);
+    }
 }
 
 /// Reads a `metrics.csv` written by [`metrics_csv`].
@@ -124,14 +156,24 @@ mod tests {
             layer_grad_norms: vec![1.0, 0.5],
             wall_s: 0.125,
         };
-        let rows = [row(10, Some(0.75)), row(20, None)];
+        let rows = [
+            row(10, Some(0.75)),
+            row(20, None),
+            MetricRow {
+                lr: 0.05,
+                ..row(30, None)
+            },
+            row(40, None),
+        ];
         let text = metrics_csv(&rows, &["fc1".to_string(), "fc2".to_string()]);
         assert_eq!(
             text,
             "step,epoch,lr,train_loss,test_loss,test_accuracy,grad_norm,wall_s,\
              grad_norm[fc1],grad_norm[fc2]\n\
              10,1,0.1,0.25,0.75,0.25,1.5,0.125000,1.0,0.5\n\
-             20,1,0.1,0.25,,,1.5,0.125000,1.0,0.5\n"
+             20,1,0.1,0.25,,,1.5,0.125000,1.0,0.5\n\
+             30,1,0.05,0.25,,,1.5,0.125000,1.0,0.5\n\
+             40,1,0.1,0.25,,,1.5,0.125000,1.0,0.5\n"
         );
         let path = std::env::temp_dir().join(format!("descent-metrics-{}.csv", std::process::id()));
         std::fs::write(&path, &text).unwrap();
@@ -143,7 +185,7 @@ mod tests {
     fn wall_times_have_six_decimals_like_fixed_point_formatting() {
         for seconds in [0.0, 0.125, 12.3456789, 4e-7, 1.9999996, 86400.5] {
             let mut out = String::new();
-            push_micros(&mut out, seconds);
+            Numbers::default().micros(&mut out, seconds);
             assert_eq!(out, format!("{seconds:.6}"), "{seconds}");
         }
     }
