@@ -126,6 +126,25 @@ fn rows_form(p: &Problem<'_>) {
 /// The activation runs last, over the whole column (the same per-element function, without a
 /// dispatch per chunk).
 fn column_form(p: &Problem<'_>) {
+    // A depth of one (a layer with one input) gets a loop-free chunk.
+    if p.k == 1 {
+        column_rows::<true>(p);
+    } else {
+        column_rows::<false>(p);
+    }
+    if let Some((_, act)) = p.epilogue
+        && act != Activation::Identity
+    {
+        // SAFETY: C's single column is contiguous (`c.rs = 1`) with `m` rows, borrowed
+        // exclusively by the call.
+        let column = unsafe { std::slice::from_raw_parts_mut(p.c.at(0, 0), p.m) };
+        activate_in_place(act, column);
+    }
+}
+
+/// Every row of the column form, the depth known to be 1 when `DEPTH_ONE`.
+fn column_rows<const DEPTH_ONE: bool>(p: &Problem<'_>) {
+    let k = if DEPTH_ONE { 1 } else { p.k };
     let wb = WriteBack {
         alpha: p.alpha,
         beta: p.beta,
@@ -138,37 +157,31 @@ fn column_form(p: &Problem<'_>) {
     let full = p.m - p.m % LANES;
     for i in (0..full).step_by(LANES) {
         // SAFETY: rows `i..i + 8` lie inside A and C.
-        unsafe { column_chunk(p, &wb, bias, i, LANES) };
+        unsafe { column_chunk(p, k, &wb, bias, i, LANES) };
     }
     if full < p.m {
         // SAFETY: rows `full..m` lie inside A and C.
-        unsafe { column_chunk(p, &wb, bias, full, p.m - full) };
-    }
-    if let Some((_, act)) = p.epilogue
-        && act != Activation::Identity
-    {
-        // SAFETY: C's single column is contiguous (`c.rs = 1`) with `m` rows, borrowed
-        // exclusively by the call.
-        let column = unsafe { std::slice::from_raw_parts_mut(p.c.at(0, 0), p.m) };
-        activate_in_place(act, column);
+        unsafe { column_chunk(p, k, &wb, bias, full, p.m - full) };
     }
 }
 
-/// Rows `i..i + lanes` of the column form up to the activation: `wb` has no epilogue, `bias`
-/// is `b[0]` in every lane (inlined, so `lanes = 8` compiles to plain loads).
+/// Rows `i..i + lanes` of the column form up to the activation, over depth `k` (`p.k`): `wb`
+/// has no epilogue, `bias` is `b[0]` in every lane (inlined, so `lanes = 8` compiles to plain
+/// loads and a constant `k` to no loop).
 ///
 /// # Safety
 /// Rows `i..i + lanes` must lie inside A and C; A's columns and C's column contiguous.
 #[inline(always)]
 unsafe fn column_chunk(
     p: &Problem<'_>,
+    k: usize,
     wb: &WriteBack<'_>,
     bias: Option<f32x8>,
     i: usize,
     lanes: usize,
 ) {
     let mut s = f32x8::ZERO;
-    for q in 0..p.k {
+    for q in 0..k {
         // SAFETY: column `q` of A is contiguous (`a.rs = 1`) with rows `i..i + lanes` inside
         // A, and `B[q, 0]` lies inside B.
         unsafe {
