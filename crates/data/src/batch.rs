@@ -77,10 +77,11 @@ impl Batcher {
     /// derived from `(seed, epoch)` when shuffling. The same `(seed, epoch)` always gives the same
     /// order, whatever happened in earlier epochs.
     pub fn start_epoch(&mut self, epoch: usize) {
-        for (slot, index) in self.order.iter_mut().zip(0u32..) {
-            *slot = index;
-        }
+        // Unshuffled, the order stays the identity it was built as.
         if self.shuffle {
+            for (slot, index) in self.order.iter_mut().zip(0u32..) {
+                *slot = index;
+            }
             Rng::derive(self.seed, epoch as u64).shuffle(&mut self.order);
         }
         self.cursor = 0;

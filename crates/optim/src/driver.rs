@@ -43,6 +43,8 @@ pub(crate) struct Driver<R: Rule> {
     /// One block per chunk: the chunk's slice of state 0, then of state 1, ...
     blocks: Vec<Vec<f32>>,
     segments: Vec<Segment>,
+    /// The parameter count `segments` were cut for (`None`: to be cut at the next step).
+    segments_len: Option<usize>,
     consts: Vec<SpanConsts<R::Consts>>,
 }
 
@@ -57,6 +59,7 @@ impl<R: Rule> Driver<R> {
             len: None,
             blocks: Vec::new(),
             segments: Vec::new(),
+            segments_len: None,
             consts: Vec::new(),
         }
     }
@@ -76,12 +79,15 @@ impl<R: Rule> Driver<R> {
     }
 
     fn plan_step(&mut self, len: usize, lr: f32) {
-        groups::segments(
-            &self.groups,
-            len,
-            self.common.weight_decay,
-            &mut self.segments,
-        );
+        if self.segments_len != Some(len) {
+            groups::segments(
+                &self.groups,
+                len,
+                self.common.weight_decay,
+                &mut self.segments,
+            );
+            self.segments_len = Some(len);
+        }
         self.consts.clear();
         for seg in &self.segments {
             self.consts.push(SpanConsts {
@@ -158,6 +164,7 @@ impl<R: Rule> Optimizer for Driver<R> {
 
     fn set_param_groups(&mut self, groups: &[ParamGroup]) -> Result<(), OptimError> {
         self.groups = groups::validate(groups)?;
+        self.segments_len = None;
         Ok(())
     }
 
