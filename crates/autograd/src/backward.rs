@@ -25,7 +25,7 @@ impl Target<'_> {
 
     /// `buf (+)= f(i)` for every element `i`.
     fn put(&mut self, f: impl Fn(usize) -> f32) {
-        write_or_add(self.buf, self.accumulate, f);
+        write_or_add(self.buf, self.accumulate, (0..self.buf.len()).map(f));
     }
 
     /// `buf (+)= src`.

@@ -133,15 +133,18 @@ pub(crate) fn cross_entropy(logits: MatRef<'_>, labels: &[u32], log_probs: &mut 
     cross_entropy_from_log_probs(log_probs, classes, labels)
 }
 
-/// `out_i (+)= f(i)` for every element: overwritten, or added to when `accumulate`.
-pub(crate) fn write_or_add(out: &mut [f32], accumulate: bool, f: impl Fn(usize) -> f32) {
+/// `out_i (+)= v_i` for the values `v` of one element each: overwritten, or added to when
+/// `accumulate`. An iterator rather than an index function, so that element-wise maps
+/// vectorise (no bounds check per element) and a kernel reading `out` next with vector loads
+/// finds vector stores to forward from.
+pub(crate) fn write_or_add(out: &mut [f32], accumulate: bool, values: impl Iterator<Item = f32>) {
     if accumulate {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o += f(i);
+        for (o, v) in out.iter_mut().zip(values) {
+            *o += v;
         }
     } else {
-        for (i, o) in out.iter_mut().enumerate() {
-            *o = f(i);
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = v;
         }
     }
 }
@@ -149,14 +152,21 @@ pub(crate) fn write_or_add(out: &mut [f32], accumulate: bool, f: impl Fn(usize) 
 /// `d mse / d p_i = 2 dy (p_i - t_i) / N` for an upstream gradient `dy` (with `-dy`, the
 /// gradient with respect to the target), written or added to `out`.
 pub(crate) fn mse_grad(dy: f32, pred: &[f32], target: &[f32], out: &mut [f32], accumulate: bool) {
+    assert!(pred.len() == target.len() && target.len() == out.len());
     let k = 2.0 * dy / pred.len() as f32;
-    write_or_add(out, accumulate, |i| k * (pred[i] - target[i]));
+    let grads = pred.iter().zip(target).map(|(&p, &t)| k * (p - t));
+    write_or_add(out, accumulate, grads);
 }
 
 /// `d bce / d z_i = dy (sigma(z_i) - t_i) / N`, written or added to `out`.
 pub(crate) fn bce_grad(dy: f32, logits: &[f32], target: &[f32], out: &mut [f32], accumulate: bool) {
+    assert!(logits.len() == target.len() && target.len() == out.len());
     let k = dy / logits.len() as f32;
-    write_or_add(out, accumulate, |i| k * (sigmoid(logits[i]) - target[i]));
+    let grads = logits
+        .iter()
+        .zip(target)
+        .map(|(&z, &t)| k * (sigmoid(z) - t));
+    write_or_add(out, accumulate, grads);
 }
 
 /// `d ce / d z_ij = dy (softmax(z)_ij - [j == y_i]) / B` from the log-softmax that
@@ -168,8 +178,9 @@ pub(crate) fn cross_entropy_grad(
     out: &mut [f32],
     accumulate: bool,
 ) {
+    assert_eq!(log_probs.len(), out.len());
     let k = dy / labels.len() as f32;
-    write_or_add(out, accumulate, |i| k * log_probs[i].exp());
+    write_or_add(out, accumulate, log_probs.iter().map(|&lp| k * lp.exp()));
     let classes = log_probs.len() / labels.len();
     for (row, &y) in out.chunks_exact_mut(classes).zip(labels) {
         row[y as usize] -= k;

@@ -190,6 +190,7 @@ pub fn scale(alpha: f32, x: &mut [f32]) {
 /// interleaved partial sums (see [`column_sum`]), independent adds instead of one serial chain;
 /// narrower than a
 /// vector, column by column in row order; wider, vector by vector in row order.
+#[inline]
 pub fn col_sums(m: MatRef<'_>, out: &mut [f32]) {
     assert_eq!(out.len(), m.cols());
     let (rows, rs, data) = (m.rows(), m.row_stride(), m.data());

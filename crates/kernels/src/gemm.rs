@@ -89,6 +89,7 @@ pub enum Backend {
 /// Shapes: `op_a(A)` is `m x k`, `op_b(B)` is `k x n`, `C` is `m x n`. When `beta == 0`, `C` is
 /// overwritten (its previous contents, even NaN, are ignored).
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub fn gemm(
     c: MatMut<'_>,
     beta: f32,
@@ -107,6 +108,7 @@ pub fn gemm(
 /// Both backends are deterministic for a given thread count; the native one is also
 /// bit-identical across thread counts (it never splits the depth `k`).
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub fn gemm_with(
     backend: Backend,
     c: MatMut<'_>,
@@ -144,6 +146,7 @@ pub fn gemm_kernel_name() -> &'static str {
 /// Fused linear-layer forward: `C = act(op_a(A) * op_b(B) + 1 * bias^T)`, where `bias` (length
 /// `n`, optional) is added to every row.
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub fn linear_forward(
     c: MatMut<'_>,
     a: MatRef<'_>,

@@ -142,9 +142,23 @@ fn column_form(p: &Problem<'_>) {
     }
 }
 
-/// Every row of the column form, the depth known to be 1 when `DEPTH_ONE`.
+/// Every row of the column form, the depth known to be 1 when `DEPTH_ONE`: then `B[0, 0]` is
+/// read once, not once per chunk after the previous chunk's store (which may alias it).
 fn column_rows<const DEPTH_ONE: bool>(p: &Problem<'_>) {
-    let k = if DEPTH_ONE { 1 } else { p.k };
+    if DEPTH_ONE {
+        // SAFETY: `k = n = 1`, so B holds `B[0, 0]`.
+        let b = f32x8::splat(unsafe { *p.b.at(0, 0) });
+        column_chunks(p, 1, |_| b);
+    } else {
+        // SAFETY: `q < k`, and B's single column has `k` rows.
+        column_chunks(p, p.k, |q| f32x8::splat(unsafe { *p.b.at(q, 0) }));
+    }
+}
+
+/// The column form's chunks of eight rows (and the ragged end) over depth `k`, with `b(q)`
+/// `B[q, 0]` in every lane.
+#[inline(always)]
+fn column_chunks(p: &Problem<'_>, k: usize, b: impl Fn(usize) -> f32x8) {
     let wb = WriteBack {
         alpha: p.alpha,
         beta: p.beta,
@@ -157,17 +171,17 @@ fn column_rows<const DEPTH_ONE: bool>(p: &Problem<'_>) {
     let full = p.m - p.m % LANES;
     for i in (0..full).step_by(LANES) {
         // SAFETY: rows `i..i + 8` lie inside A and C.
-        unsafe { column_chunk(p, k, &wb, bias, i, LANES) };
+        unsafe { column_chunk(p, k, &b, &wb, bias, i, LANES) };
     }
     if full < p.m {
         // SAFETY: rows `full..m` lie inside A and C.
-        unsafe { column_chunk(p, k, &wb, bias, full, p.m - full) };
+        unsafe { column_chunk(p, k, &b, &wb, bias, full, p.m - full) };
     }
 }
 
-/// Rows `i..i + lanes` of the column form up to the activation, over depth `k` (`p.k`): `wb`
-/// has no epilogue, `bias` is `b[0]` in every lane (inlined, so `lanes = 8` compiles to plain
-/// loads and a constant `k` to no loop).
+/// Rows `i..i + lanes` of the column form up to the activation, over depth `k`: `wb` has no
+/// epilogue, `bias` is `b[0]` in every lane (inlined, so `lanes = 8` compiles to plain loads
+/// and a constant `k` to no loop).
 ///
 /// # Safety
 /// Rows `i..i + lanes` must lie inside A and C; A's columns and C's column contiguous.
@@ -175,6 +189,7 @@ fn column_rows<const DEPTH_ONE: bool>(p: &Problem<'_>) {
 unsafe fn column_chunk(
     p: &Problem<'_>,
     k: usize,
+    b: &impl Fn(usize) -> f32x8,
     wb: &WriteBack<'_>,
     bias: Option<f32x8>,
     i: usize,
@@ -182,12 +197,8 @@ unsafe fn column_chunk(
 ) {
     let mut s = f32x8::ZERO;
     for q in 0..k {
-        // SAFETY: column `q` of A is contiguous (`a.rs = 1`) with rows `i..i + lanes` inside
-        // A, and `B[q, 0]` lies inside B.
-        unsafe {
-            let b = f32x8::splat(*p.b.at(q, 0));
-            s = simd::load_partial(p.a.at(i, q), lanes).mul_add(b, s);
-        }
+        // SAFETY: column `q` of A is contiguous (`a.rs = 1`) with rows `i..i + lanes` inside A.
+        s = unsafe { simd::load_partial(p.a.at(i, q), lanes) }.mul_add(b(q), s);
     }
     let c = p.c.at(i, 0);
     // SAFETY: C's single column is contiguous (`c.rs = 1`); rows `i..i + lanes` lie inside.
