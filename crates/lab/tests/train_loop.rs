@@ -391,8 +391,6 @@ fn phase_timing_is_measured_only_when_asked_and_never_changes_the_run() {
     );
     s.phase_timing = false;
     let (untimed, _) = run(&s, &data);
-    let epochs: Vec<usize> = untimed.epoch_timings.iter().map(|t| t.epoch).collect();
-    assert_eq!(epochs, vec![1, 2]);
-    assert!(untimed.epoch_timings.iter().all(|t| t.train_s() == 0.0));
+    assert!(untimed.epoch_timings.is_empty());
     assert_eq!(untimed.final_params, timed.final_params);
 }

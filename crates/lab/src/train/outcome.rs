@@ -75,6 +75,7 @@ pub struct TrainOutcome {
     pub layer_names: Vec<String>,
     /// The trained parameters, flat (layout of `Mlp::layer_ranges`).
     pub final_params: Vec<f32>,
-    /// Phase timings of every epoch that ran (the last may be partial).
+    /// Phase timings of every epoch that ran (the last may be partial); empty unless
+    /// `TrainSetup::phase_timing` was on.
     pub epoch_timings: Vec<EpochTiming>,
 }

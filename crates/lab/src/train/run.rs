@@ -94,7 +94,10 @@ pub fn train(
                 ..EpochTiming::default()
             };
             let stopped = run.epoch(epoch, &mut timing, on_row);
-            epoch_timings.push(timing);
+            // Untimed, there is nothing to list (and a full-batch run has an epoch per step).
+            if setup.phase_timing {
+                epoch_timings.push(timing);
+            }
             if let Some(stop) = stopped {
                 status = stop;
                 break;

@@ -34,8 +34,8 @@ pub struct TrainSetup {
     /// Threads for the kernels.
     pub par: Par,
     /// Time every phase of every step into `TrainOutcome::epoch_timings` (two or three clock
-    /// reads per step, ~35 ns each here: a visible share of a tiny model's step). When off, the
-    /// epochs are still listed, with zero phase times.
+    /// reads per step, ~35 ns each here: a visible share of a tiny model's step). When off,
+    /// no epoch is listed.
     pub phase_timing: bool,
 }
 
