@@ -219,7 +219,16 @@ fn resuming_after_a_crash_redoes_only_unfinished_trials_and_gives_the_same_summa
         .join(format!(".tmp-{}-otherhost-999", trials[5].id));
     fs::create_dir(&staging).unwrap();
     fs::write(staging.join("trial.toml"), "x").unwrap();
+    // One left by a killed process of this machine (no pid reaches 4e9): it can never finish,
+    // so it goes at once where /proc lists the processes.
+    let orphan = crashed.join("trials").join(format!(
+        ".tmp-{}-{}-4000000000",
+        trials[6].id,
+        descent_lab::machine::hostname()
+    ));
+    fs::create_dir(&orphan).unwrap();
     let counts = run(SPEC, &crashed, 2, Shard::ALL).unwrap();
+    assert!(!orphan.exists() || !Path::new("/proc/self").exists());
     assert_eq!((counts.ran, counts.skipped), (4, 14));
     assert!(!half.join(".tmp-result.json-999").exists());
     assert!(staging.exists());

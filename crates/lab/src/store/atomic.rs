@@ -128,12 +128,14 @@ pub fn writer_tag() -> &'static str {
 /// starting at the same moment), so cleaning leaves them alone.
 pub const STALE_TEMP_AGE: Duration = Duration::from_secs(600);
 
-/// Removes temporary files and folders of interrupted writes in `dir` last modified at least
-/// `min_age` ago.
+/// Removes temporary files and folders of interrupted writes in `dir`: those last modified at
+/// least `min_age` ago, and at once those of a process of this machine that no longer runs.
 pub fn remove_temp_files(dir: &Path, min_age: Duration) -> io::Result<()> {
+    let this_host = format!("-{}-", crate::machine::hostname());
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        if !entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(TEMP_PREFIX) {
             continue;
         }
         let age = entry
@@ -141,7 +143,7 @@ pub fn remove_temp_files(dir: &Path, min_age: Duration) -> io::Result<()> {
             .modified()?
             .elapsed()
             .unwrap_or(Duration::ZERO);
-        if age >= min_age {
+        if age >= min_age || orphaned(&name, &this_host) {
             let removed = if entry.file_type()?.is_dir() {
                 fs::remove_dir_all(entry.path())
             } else {
@@ -154,6 +156,21 @@ pub fn remove_temp_files(dir: &Path, min_age: Duration) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether the temporary `name` (`...-<host>-<pid>`, with `this_host` = `-<host>-`) belongs to
+/// a process of this machine that no longer runs, so its write can never finish. Only where
+/// `/proc` lists processes; elsewhere, never.
+fn orphaned(name: &str, this_host: &str) -> bool {
+    let Some((_, pid)) = name.rsplit_once(this_host) else {
+        return false;
+    };
+    pid.parse::<u32>().is_ok_and(|pid| {
+        let proc = Path::new("/proc");
+        pid != std::process::id()
+            && proc.join("self").exists()
+            && !proc.join(pid.to_string()).exists()
+    })
 }
 
 #[cfg(test)]
@@ -217,6 +234,14 @@ mod tests {
                 .collect();
             assert_eq!(left, ["t1"], "no staging folder left behind");
         }
+        // One of a process of this machine that is gone (no pid reaches 4e9) goes at once.
+        let orphan = root.join(format!(
+            "{TEMP_PREFIX}t3-{}-4000000000",
+            crate::machine::hostname()
+        ));
+        fs::create_dir(&orphan).unwrap();
+        remove_temp_files(&root, STALE_TEMP_AGE).unwrap();
+        assert!(!orphan.exists() || !Path::new("/proc/self").exists());
         // A stale staging folder of another writer is swept; a fresh one is kept.
         let other = root.join(format!("{TEMP_PREFIX}t2-otherhost-1"));
         fs::create_dir(&other).unwrap();
