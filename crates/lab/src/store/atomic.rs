@@ -1,10 +1,9 @@
 //! Atomic file writes: a reader (or a run resumed after a crash) sees either the old file or the
 //! complete new one, never a torn write.
 
-use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -31,11 +30,7 @@ pub enum Durability {
 /// `fsync`, then `rename` over `path` (atomic on POSIX file systems), then `fsync` of the folder
 /// so the rename itself survives a power loss.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = parent_of(path);
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
-    let temp = dir.join(temp_name(file_name));
+    let (dir, temp) = temp_sibling(path)?;
     let result = (|| {
         write_file(&temp, bytes, Durability::Synced)?;
         fs::rename(&temp, path)
@@ -56,11 +51,7 @@ pub fn write_dir_atomic(
     files: &[(&str, &[u8])],
     durability: Durability,
 ) -> io::Result<()> {
-    let parent = parent_of(path);
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no folder name"))?;
-    let temp = parent.join(temp_name(name));
+    let (parent, temp) = temp_sibling(path)?;
     let result = (|| {
         if let Err(e) = fs::create_dir(&temp) {
             // Left by a killed process with the same tag (a reused pid).
@@ -105,16 +96,18 @@ fn write_file(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<(
     Ok(())
 }
 
-/// The folder holding `path` (`.` for a bare name).
-fn parent_of(path: &Path) -> &Path {
-    path.parent()
+/// The folder holding `path` (`.` for a bare name) and the temporary path this process writes
+/// `path` under, beside it.
+fn temp_sibling(path: &Path) -> io::Result<(&Path, PathBuf)> {
+    let dir = path
+        .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-}
-
-/// The temporary name this process writes `name` under.
-fn temp_name(name: &OsStr) -> String {
-    format!("{TEMP_PREFIX}{}-{}", name.to_string_lossy(), writer_tag())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
+    let temp = format!("{TEMP_PREFIX}{}-{}", name.to_string_lossy(), writer_tag());
+    Ok((dir, dir.join(temp)))
 }
 
 /// `<host>-<pid>`: distinct for every process writing into a shared run directory, also from
@@ -212,7 +205,7 @@ mod tests {
         fs::write(trial.join("metrics.csv"), "step,ep").unwrap();
         fs::write(trial.join(".tmp-result.json-x"), "{").unwrap();
         // And a staging folder of this very process (a reused pid after a kill).
-        let staging = root.join(temp_name(OsStr::new("t1")));
+        let (_, staging) = temp_sibling(&trial).unwrap();
         fs::create_dir(&staging).unwrap();
         fs::write(staging.join("junk"), "x").unwrap();
         let files: [(&str, &[u8]); 2] = [("metrics.csv", b"step\n1\n"), ("result.json", b"{}")];
