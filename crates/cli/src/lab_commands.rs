@@ -57,7 +57,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_report: bool,
     /// Also fsync every trial file, so finished trials survive a power loss (slower). Without
-    /// it, files are still written atomically (temp + rename): a killed run resumes intact.
+    /// it, files are still written atomically (temp + rename, trial folders staged and renamed
+    /// whole): a killed run resumes intact.
     #[arg(long)]
     pub fsync: bool,
 }
