@@ -134,9 +134,8 @@ pub(crate) fn cross_entropy(logits: MatRef<'_>, labels: &[u32], log_probs: &mut 
 }
 
 /// `out_i (+)= v_i` for the values `v` of one element each: overwritten, or added to when
-/// `accumulate`. An iterator rather than an index function, so that element-wise maps
-/// vectorise (no bounds check per element) and a kernel reading `out` next with vector loads
-/// finds vector stores to forward from.
+/// `accumulate`. An iterator rather than an index function, so that maps over zipped slices
+/// need no bounds check per element and can vectorise.
 pub(crate) fn write_or_add(out: &mut [f32], accumulate: bool, values: impl Iterator<Item = f32>) {
     if accumulate {
         for (o, v) in out.iter_mut().zip(values) {

@@ -37,18 +37,24 @@ fn pool(threads: usize) -> rayon::ThreadPool {
         .expect("a rayon pool starts")
 }
 
+/// Runs `f` in a fresh pool of two threads (within a minute); returns its result and how many
+/// of the pool's threads answer a broadcast afterwards (both, when the scopes released them).
+fn in_two_threads_then_free<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> (T, usize) {
+    within_a_minute(|| {
+        let pool = pool(2);
+        let result = pool.install(f);
+        (result, pool.broadcast(|ctx| ctx.index()).len())
+    })
+}
+
 #[test]
 fn scope_returns_the_result_and_releases_the_threads() {
-    let (inside, after) = within_a_minute(|| {
-        let pool = pool(2);
-        let inside = pool.install(|| {
-            with_warm_pool(Par::Rayon(2), || {
-                (0..50).map(|_| parallel_sum(0..100_000)).max()
-            })
-        });
-        // Both threads must be free again: a broadcast runs on each of them.
-        let after = pool.broadcast(|ctx| ctx.index()).len();
-        (inside, after)
+    let (inside, after) = in_two_threads_then_free(|| {
+        with_warm_pool(Par::Rayon(2), || {
+            (0..50).map(|_| parallel_sum(0..100_000)).max()
+        })
     });
     assert_eq!(inside, Some(100_000 * 99_999 / 2));
     assert_eq!(after, 2);
@@ -69,14 +75,10 @@ fn scopes_side_by_side_do_not_wait_on_each_other() {
 
 #[test]
 fn a_scope_inside_a_scope_runs_and_releases() {
-    let (sum, after) = within_a_minute(|| {
-        let pool = pool(2);
-        let sum = pool.install(|| {
-            with_warm_pool(Par::Rayon(2), || {
-                with_warm_pool(Par::Rayon(2), || parallel_sum(0..1_000_000))
-            })
-        });
-        (sum, pool.broadcast(|ctx| ctx.index()).len())
+    let (sum, after) = in_two_threads_then_free(|| {
+        with_warm_pool(Par::Rayon(2), || {
+            with_warm_pool(Par::Rayon(2), || parallel_sum(0..1_000_000))
+        })
     });
     assert_eq!(sum, 1_000_000 * 999_999 / 2);
     assert_eq!(after, 2);

@@ -14,9 +14,9 @@ pub const TEMP_PREFIX: &str = ".tmp-";
 /// How far an atomic write goes to make its result durable.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
-    /// Temporary file or folder + `rename` only. A reader, or a run resumed after the process was killed
-    /// (SIGKILL, Ctrl-C, out of memory), sees the old file or the whole new one: the page cache
-    /// outlives the process. After a power loss or kernel crash the latest files may be missing
+    /// Temporary file or folder + `rename` only. A reader, or a run resumed after the process
+    /// was killed (SIGKILL, Ctrl-C, out of memory), sees the old file or the whole new one: the
+    /// page cache outlives the process. After a power loss or kernel crash the latest files may be missing
     /// or empty; an unreadable `result.json` counts as unfinished, so such trials are redone.
     /// About 5x cheaper per trial than [`Durability::Synced`] (no journal commit per file).
     #[default]
