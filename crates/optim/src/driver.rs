@@ -14,7 +14,7 @@ use wide::f32x8;
 use crate::chunks::{CHUNK, chunks_per_task, task_count};
 use crate::error::OptimError;
 use crate::groups::{self, ParamGroup, Segment};
-use crate::lanes::{LANES, sign};
+use crate::lanes::{LANES, flush_subnormal, sign};
 use crate::optimizer::Optimizer;
 use crate::rule::{Common, MAX_STATES, MAX_SWITCH_BITS, Rule, StateLanes, Switches};
 
@@ -289,7 +289,7 @@ impl<R: Rule> Plan<'_, R> {
                 for k in 0..N {
                     s[k] = f32x8::new(s_lanes[k][i]);
                 }
-                self.apply::<S>(c, &mut pv, f32x8::new(g_lanes[i]), &mut s);
+                self.apply::<N, S>(c, &mut pv, f32x8::new(g_lanes[i]), &mut s);
                 p_lanes[i] = pv.to_array();
                 for k in 0..N {
                     s_lanes[k][i] = s[k].to_array();
@@ -302,7 +302,7 @@ impl<R: Rule> Plan<'_, R> {
             for k in 0..N {
                 s[k] = load_padded(&states[k][offset + full..offset + n]);
             }
-            self.apply::<S>(c, &mut pv, load_padded(&g[tail.clone()]), &mut s);
+            self.apply::<N, S>(c, &mut pv, load_padded(&g[tail.clone()]), &mut s);
             store_prefix(pv, &mut p[tail.clone()]);
             for k in 0..N {
                 store_prefix(s[k], &mut states[k][offset + full..offset + n]);
@@ -310,9 +310,10 @@ impl<R: Rule> Plan<'_, R> {
         }
     }
 
-    /// `g <- (maximize ? -g : g) + l1 * sign(p)`, then the rule.
+    /// `g <- (maximize ? -g : g) + l1 * sign(p)`, then the rule, then (unless the rule opts out)
+    /// `s <- flush_subnormal(s)` for each of the `N` state buffers (see [`Rule::FLUSH_SUBNORMAL_STATE`]).
     #[inline(always)]
-    fn apply<const S: Switches>(
+    fn apply<const N: usize, const S: Switches>(
         &self,
         c: &SpanConsts<R::Consts>,
         p: &mut f32x8,
@@ -324,6 +325,11 @@ impl<R: Rule> Plan<'_, R> {
             g += f32x8::splat(l1) * sign(*p);
         }
         self.rule.update::<S>(&c.rule, p, g, s);
+        if R::FLUSH_SUBNORMAL_STATE {
+            for lanes in &mut s[..N] {
+                *lanes = flush_subnormal(*lanes);
+            }
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Eight-lane helpers shared by the driver and the update rules: the lane count and `sign`.
+//! Eight-lane helpers shared by the driver and the update rules: the lane count, `sign` and the
+//! subnormal flush.
 
 use wide::f32x8;
 
@@ -24,6 +25,15 @@ pub(crate) fn sign(x: f32x8) -> f32x8 {
     x.simd_lt(zero).select(-f32x8::ONE, positive)
 }
 
+/// `0` where `|x| < 2^-126` (`f32::MIN_POSITIVE`: subnormal numbers), `x` elsewhere (NaN and
+/// infinities included, so divergence still shows).
+#[inline(always)]
+pub(crate) fn flush_subnormal(x: f32x8) -> f32x8 {
+    x.abs()
+        .simd_lt(f32x8::splat(f32::MIN_POSITIVE))
+        .select(f32x8::ZERO, x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -35,5 +45,24 @@ mod tests {
             sign(x).to_array(),
             [-1.0, 0.0, 0.0, 1.0, -1.0, 1.0, 1.0, -1.0]
         );
+    }
+
+    #[test]
+    fn flush_subnormal_zeroes_only_subnormals() {
+        let tiny = f32::MIN_POSITIVE;
+        let x = f32x8::new([
+            tiny,
+            -tiny,
+            tiny / 2.0,
+            -tiny * 0.25,
+            f32::NAN,
+            1e-45,
+            3.0,
+            f32::NEG_INFINITY,
+        ]);
+        let y = flush_subnormal(x).to_array();
+        assert_eq!(y[..4], [tiny, -tiny, 0.0, 0.0]);
+        assert!(y[4].is_nan());
+        assert_eq!(y[5..], [0.0, 3.0, f32::NEG_INFINITY]);
     }
 }

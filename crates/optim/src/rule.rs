@@ -36,6 +36,17 @@ pub(crate) trait Rule: Send + Sync + 'static {
         [0.0; MAX_STATES]
     }
 
+    /// Whether the driver stores state values of magnitude below `2^-126` (subnormals) as 0.
+    ///
+    /// A decaying average whose input stops (a parameter that sees no gradient for a while)
+    /// otherwise sinks into the subnormal range and stays there: `0.9 * k * 2^-149` rounds back
+    /// to `k * 2^-149` for `k <= 4`, and every later step pays the CPU's slow path for subnormal
+    /// arithmetic on it (on this project's machine SGD momentum on MNIST went from 16 to 45 µs
+    /// a step). The parameter update is unchanged unless the parameter itself is within a
+    /// factor 2^24 of the subnormal range. PyTorch keeps the subnormals; a rule whose state
+    /// feeds a sign test (Rprop's previous gradient) opts out to keep PyTorch's branches.
+    const FLUSH_SUBNORMAL_STATE: bool = true;
+
     /// Advances scalar state shared by every parameter, once per step (NAdam's mu product).
     fn begin_step(&mut self, _step: u64) {}
 

@@ -256,6 +256,40 @@ fn rprop_group_lr_scales_the_initial_step_size() {
 }
 
 #[test]
+fn momentum_in_the_subnormal_range_is_stored_as_zero() {
+    // A gradient of 2^-130 (the normal range starts at 2^-126) moves p once, then the buffer is
+    // stored as 0. Kept, as PyTorch keeps it, it would decay by 0.9 per step only down to
+    // 4 * 2^-149 (0.9 * k * 2^-149 rounds back to k for k <= 4) and move p on every later step.
+    let mut sgd = build_optimizer("sgd", &hyper(&[("momentum", num(0.9))])).unwrap();
+    let g = f32::MIN_POSITIVE / 16.0;
+    let mut p = [0.0f32];
+    sgd.step(&mut p, &[g], 1.0);
+    assert_eq!(p, [-g]);
+    for _ in 0..300 {
+        sgd.step(&mut p, &[0.0], 1.0);
+    }
+    assert_eq!(p, [-g], "a flushed buffer no longer moves p");
+    // A normal buffer decays as before: 0.9 * 2^-120 is well inside the normal range.
+    let mut p = [0.0f32];
+    sgd.reset();
+    let g = f32::MIN_POSITIVE * 64.0;
+    sgd.step(&mut p, &[g], 1.0);
+    sgd.step(&mut p, &[0.0], 1.0);
+    assert_eq!(p, [-g - 0.9f32 * g]);
+}
+
+#[test]
+fn rprop_keeps_a_subnormal_previous_gradient_for_its_sign_test() {
+    let mut rprop = build_optimizer("rprop", &Hyper::new()).unwrap();
+    let mut p = [0.0f32];
+    rprop.step(&mut p, &[1e-40], 0.01);
+    assert_close(&p, &[-0.01]);
+    // 1.0 * 1e-40 > 0: same sign, so the step grows by eta_plus = 1.2.
+    rprop.step(&mut p, &[1.0], 0.01);
+    assert_close(&p, &[-0.022]);
+}
+
+#[test]
 fn lookahead_pulls_back_halfway_every_k_steps() {
     let h = hyper(&[
         ("inner", HyperValue::Text("sgd".into())),

@@ -73,6 +73,9 @@ impl Rprop {
 impl Rule for Rprop {
     type Consts = RpropConsts;
     const NAME: &'static str = "Rprop";
+    /// The previous gradient only feeds the sign of `g * prev`; a flushed subnormal would turn a
+    /// sign change into "no change". Step sizes never go below `step_sizes.0`.
+    const FLUSH_SUBNORMAL_STATE: bool = false;
 
     fn state_count(&self) -> usize {
         2
