@@ -1,25 +1,32 @@
-//! Runs a [`Rule`] over flat buffers: lazy state, parameter groups, SIMD lanes, rayon chunks.
+//! Runs a [`Rule`] over flat buffers: lazy state, parameter groups, SIMD lanes, rayon tasks.
 //!
-//! One step is one pass over memory. The buffer is cut into fixed chunks of [`CHUNK`] elements
-//! (independent of the thread count); each chunk owns a block holding its slice of every state
-//! buffer back to back, so a chunk's work touches only its own memory. Within a chunk the rule
-//! runs eight lanes at a time; a tail shorter than eight is padded into full lanes, so every
-//! element goes through exactly the same instructions wherever it sits. Element-wise rules thus
-//! give bit-identical results at any thread count.
+//! One step is one pass over memory. Each state (momentum, second moment, ...) is one buffer as
+//! long as the parameters. With several threads the buffers are cut into one contiguous range
+//! per task, of equal length (to a multiple of 16 elements, one cache line), and every task
+//! updates its range of the parameters and of each state. Within a range the rule runs eight
+//! lanes at a time; a tail shorter than eight is padded into full lanes, so every element goes
+//! through exactly the same instructions wherever it sits. Element-wise rules thus give
+//! bit-identical results at any thread count.
+//!
+//! Equal ranges keep the threads balanced and, at two threads, close to the halves of the
+//! weight-gradient GEMM, whose rows (a contiguous half of the gradient) each thread has just
+//! written: the update then reads its gradients from its own core's cache.
 
 use descent_kernels::elementwise::{load_padded, store_prefix};
-use rayon::prelude::*;
 use wide::f32x8;
 
-use crate::chunks::{CHUNK, chunks_per_task, task_count};
+use crate::chunks::{CHUNK, task_count};
 use crate::error::OptimError;
 use crate::groups::{self, ParamGroup, Segment};
 use crate::lanes::{LANES, flush_subnormal, sign};
 use crate::optimizer::Optimizer;
 use crate::rule::{Common, MAX_STATES, MAX_SWITCH_BITS, Rule, StateLanes, Switches};
 
-/// One chunk's work: its index, params, grads and state block.
-type ChunkWork<'a> = (usize, ((&'a mut [f32], &'a [f32]), &'a mut Vec<f32>));
+/// The ranges of a task in every state buffer (empty beyond the rule's state count).
+type StateSlices<'a> = [&'a mut [f32]; MAX_STATES];
+
+/// Task ranges start at multiples of this many elements (64 bytes: no cache line is shared).
+const TASK_ALIGN: usize = 16;
 
 /// Per-segment scalars: the rule's, plus the generic gradient pre-processing.
 #[derive(Clone, Copy)]
@@ -40,8 +47,8 @@ pub(crate) struct Driver<R: Rule> {
     step: u64,
     /// Parameter count fixed by the first step.
     len: Option<usize>,
-    /// One block per chunk: the chunk's slice of state 0, then of state 1, ...
-    blocks: Vec<Vec<f32>>,
+    /// One buffer per state, as long as the parameters.
+    states: Vec<Vec<f32>>,
     segments: Vec<Segment>,
     /// The parameter count `segments` were cut for (`None`: to be cut at the next step).
     segments_len: Option<usize>,
@@ -57,7 +64,7 @@ impl<R: Rule> Driver<R> {
             threads: 0,
             step: 0,
             len: None,
-            blocks: Vec::new(),
+            states: Vec::new(),
             segments: Vec::new(),
             segments_len: None,
             consts: Vec::new(),
@@ -67,14 +74,7 @@ impl<R: Rule> Driver<R> {
     fn allocate_state(&mut self, len: usize) {
         let count = self.rule.state_count();
         let initial = self.rule.initial_state();
-        self.blocks = (0..len.div_ceil(CHUNK))
-            .map(|c| {
-                let chunk_len = CHUNK.min(len - c * CHUNK);
-                (0..count)
-                    .flat_map(|k| std::iter::repeat_n(initial[k], chunk_len))
-                    .collect()
-            })
-            .collect();
+        self.states = (0..count).map(|k| vec![initial[k]; len]).collect();
         self.len = Some(len);
     }
 
@@ -133,25 +133,12 @@ impl<R: Rule> Optimizer for Driver<R> {
             consts: &self.consts,
             states: self.rule.state_count(),
         };
-        let run = |(c, ((p, g), block)): ChunkWork<'_>| plan.run_chunk(c * CHUNK, p, g, block);
-        let n_chunks = self.blocks.len();
-        let tasks = task_count(n_chunks, self.threads);
-        if tasks == 1 {
-            params
-                .chunks_mut(CHUNK)
-                .zip(grads.chunks(CHUNK))
-                .zip(self.blocks.iter_mut())
-                .enumerate()
-                .for_each(run);
-        } else {
-            params
-                .par_chunks_mut(CHUNK)
-                .zip(grads.par_chunks(CHUNK))
-                .zip(self.blocks.par_iter_mut())
-                .enumerate()
-                .with_min_len(chunks_per_task(n_chunks, tasks))
-                .for_each(run);
-        }
+        let mut buffers = self.states.iter_mut();
+        let states: StateSlices<'_> =
+            std::array::from_fn(|_| buffers.next().map_or(&mut [][..], |b| &mut b[..]));
+        // At most one task per CHUNK elements: a short buffer is not worth a fork-join.
+        let tasks = task_count(len.div_ceil(CHUNK), self.threads);
+        plan.run_tasks(0, params, grads, states, tasks);
     }
 
     fn name(&self) -> &'static str {
@@ -179,11 +166,11 @@ impl<R: Rule> Optimizer for Driver<R> {
     fn reset(&mut self) {
         self.step = 0;
         self.len = None;
-        self.blocks = Vec::new();
+        self.states = Vec::new();
     }
 }
 
-/// What one step needs, shared read-only by every chunk.
+/// What one step needs, shared read-only by every task.
 struct Plan<'a, R: Rule> {
     rule: &'a R,
     segments: &'a [Segment],
@@ -192,10 +179,40 @@ struct Plan<'a, R: Rule> {
 }
 
 impl<R: Rule> Plan<'_, R> {
-    /// Updates the chunk starting at element `base`: each overlapping segment with its scalars.
-    fn run_chunk(&self, base: usize, p: &mut [f32], g: &[f32], block: &mut [f32]) {
+    /// Updates the elements `base..base + p.len()` on `tasks` rayon tasks: equal contiguous
+    /// ranges, split in halves by `rayon::join` (the first half on the calling thread).
+    fn run_tasks(
+        &self,
+        base: usize,
+        p: &mut [f32],
+        g: &[f32],
+        mut states: StateSlices<'_>,
+        tasks: usize,
+    ) {
+        if tasks <= 1 {
+            return self.run_range(base, p, g, &mut states);
+        }
+        let first_tasks = tasks / 2;
+        let mid = (p.len() * first_tasks / tasks)
+            .next_multiple_of(TASK_ALIGN)
+            .min(p.len());
+        let (p_first, p_second) = p.split_at_mut(mid);
+        let (g_first, g_second) = g.split_at(mid);
+        let mut second: StateSlices<'_> = Default::default();
+        for (first, second) in states.iter_mut().zip(&mut second) {
+            let whole = std::mem::take(first);
+            let (head, tail) = whole.split_at_mut(mid.min(whole.len()));
+            (*first, *second) = (head, tail);
+        }
+        rayon::join(
+            || self.run_tasks(base, p_first, g_first, states, first_tasks),
+            || self.run_tasks(base + mid, p_second, g_second, second, tasks - first_tasks),
+        );
+    }
+
+    /// Updates the elements `base..base + p.len()`: each overlapping segment with its scalars.
+    fn run_range(&self, base: usize, p: &mut [f32], g: &[f32], states: &mut StateSlices<'_>) {
         let end = base + p.len();
-        let mut states = split_states(block, self.states, p.len());
         let first = self.segments.partition_point(|s| s.range.end <= base);
         for (seg, c) in self.segments[first..].iter().zip(&self.consts[first..]) {
             if seg.range.start >= end {
@@ -206,7 +223,7 @@ impl<R: Rule> Plan<'_, R> {
                 c,
                 &mut p[span.clone()],
                 &g[span.clone()],
-                &mut states,
+                states,
                 span.start,
             );
         }
@@ -219,7 +236,7 @@ impl<R: Rule> Plan<'_, R> {
         c: &SpanConsts<R::Consts>,
         p: &mut [f32],
         g: &[f32],
-        states: &mut [&mut [f32]; MAX_STATES],
+        states: &mut StateSlices<'_>,
         offset: usize,
     ) {
         const { assert!(MAX_STATES == 3, "run_span needs one arm per state count") };
@@ -239,7 +256,7 @@ impl<R: Rule> Plan<'_, R> {
         c: &SpanConsts<R::Consts>,
         p: &mut [f32],
         g: &[f32],
-        states: &mut [&mut [f32]; MAX_STATES],
+        states: &mut StateSlices<'_>,
         offset: usize,
     ) {
         const { assert!(R::SWITCH_BITS <= MAX_SWITCH_BITS && MAX_SWITCH_BITS == 4) };
@@ -269,7 +286,7 @@ impl<R: Rule> Plan<'_, R> {
         c: &SpanConsts<R::Consts>,
         p: &mut [f32],
         g: &[f32],
-        states: &mut [&mut [f32]; MAX_STATES],
+        states: &mut StateSlices<'_>,
         offset: usize,
     ) {
         let n = p.len();
@@ -331,18 +348,4 @@ impl<R: Rule> Plan<'_, R> {
             }
         }
     }
-}
-
-/// Cuts a chunk's state block into its `count` state slices of `len` elements each.
-fn split_states(block: &mut [f32], count: usize, len: usize) -> [&mut [f32]; MAX_STATES] {
-    let mut rest = block;
-    std::array::from_fn(|k| {
-        if k < count {
-            let (head, tail) = std::mem::take(&mut rest).split_at_mut(len);
-            rest = tail;
-            head
-        } else {
-            Default::default()
-        }
-    })
 }
