@@ -18,10 +18,20 @@ fn map_in_place(x: &mut [f32], f: impl Fn(f32x8) -> f32x8) {
     }
     let tail = chunks.into_remainder();
     if !tail.is_empty() {
-        let mut pad = [0.0; LANES];
-        pad[..tail.len()].copy_from_slice(tail);
-        let out = f(f32x8::new(pad));
-        tail.copy_from_slice(&out.as_array()[..tail.len()]);
+        store_prefix(f(load_padded(tail)), tail);
+    }
+}
+
+/// `out = f(x)` vector by vector (tail padded with zeros).
+#[inline(always)]
+fn map_into(x: &[f32], out: &mut [f32], f: impl Fn(f32x8) -> f32x8) {
+    assert_eq!(x.len(), out.len(), "length mismatch");
+    let full = x.len() - x.len() % LANES;
+    for i in (0..full).step_by(LANES) {
+        simd::store(&mut out[i..], f(simd::load(&x[i..])));
+    }
+    if full < x.len() {
+        store_prefix(f(load_padded(&x[full..])), &mut out[full..]);
     }
 }
 
@@ -37,13 +47,9 @@ fn zip_into(x: &[f32], y: &[f32], out: &mut [f32], f: impl Fn(f32x8, f32x8) -> f
         let r = f(simd::load(&x[i..]), simd::load(&y[i..]));
         simd::store(&mut out[i..], r);
     }
-    let n = x.len() - full;
-    if n > 0 {
-        let (mut px, mut py) = ([0.0; LANES], [0.0; LANES]);
-        px[..n].copy_from_slice(&x[full..]);
-        py[..n].copy_from_slice(&y[full..]);
-        let r = f(f32x8::new(px), f32x8::new(py));
-        out[full..].copy_from_slice(&r.as_array()[..n]);
+    if full < x.len() {
+        let r = f(load_padded(&x[full..]), load_padded(&y[full..]));
+        store_prefix(r, &mut out[full..]);
     }
 }
 
@@ -60,8 +66,7 @@ pub fn activate_in_place(act: Activation, x: &mut [f32]) {
 /// `y = f(x)`, with the accuracy of [`activate_in_place`].
 pub fn activate_into(act: Activation, x: &[f32], y: &mut [f32]) {
     assert_eq!(x.len(), y.len());
-    y.copy_from_slice(x);
-    activate_in_place(act, y);
+    map_into(x, y, |v| simd::activate(act, v));
 }
 
 /// `dx = dy * f'(x)`, where `y = f(x)` is the forward OUTPUT: `sigma' = y (1 - y)`,
@@ -110,8 +115,7 @@ pub fn log_softmax_rows(x: MatRef<'_>, mut y: MatMut<'_>) {
         let max = exp_shifted(row, out);
         let shift = (f64::from(max) + f64::from(sum(out)).ln()) as f32;
         let shift = f32x8::splat(shift);
-        out.copy_from_slice(row);
-        map_in_place(out, |v| v - shift);
+        map_into(row, out, |v| v - shift);
     }
 }
 
@@ -125,9 +129,8 @@ fn exp_shifted(x: &[f32], out: &mut [f32]) -> f32 {
         }
     });
     let shift = f32x8::splat(max);
-    out.copy_from_slice(x);
-    // Padding lanes are never summed (the tail copy only takes the valid lanes).
-    map_in_place(out, |v| simd::exp(v - shift));
+    // Padding lanes are never summed (the tail store only writes the valid lanes).
+    map_into(x, out, |v| simd::exp(v - shift));
     max
 }
 
