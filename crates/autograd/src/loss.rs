@@ -2,7 +2,7 @@
 //! forward values and gradients shared by the tape's loss ops and the direct step of a linear
 //! model. Sums are accumulated in f64.
 
-use descent_kernels::elementwise::{log_softmax_rows, sum_squared_diff};
+use descent_kernels::elementwise::{log_softmax_rows, scaled_exp, sum_squared_diff};
 use descent_kernels::{MatMut, MatRef};
 
 /// The output loss of a model.
@@ -169,7 +169,8 @@ pub(crate) fn bce_grad(dy: f32, logits: &[f32], target: &[f32], out: &mut [f32],
 }
 
 /// `d ce / d z_ij = dy (softmax(z)_ij - [j == y_i]) / B` from the log-softmax that
-/// [`cross_entropy`] left (`softmax = exp(log-softmax)`), written or added to `out`.
+/// [`cross_entropy`] left (`softmax = exp(log-softmax)`, the vector exp of
+/// [`scaled_exp`]), written or added to `out`.
 pub(crate) fn cross_entropy_grad(
     dy: f32,
     log_probs: &[f32],
@@ -179,7 +180,7 @@ pub(crate) fn cross_entropy_grad(
 ) {
     assert_eq!(log_probs.len(), out.len());
     let k = dy / labels.len() as f32;
-    write_or_add(out, accumulate, log_probs.iter().map(|&lp| k * lp.exp()));
+    scaled_exp(k, log_probs, out, accumulate);
     let classes = log_probs.len() / labels.len();
     for (row, &y) in out.chunks_exact_mut(classes).zip(labels) {
         row[y as usize] -= k;

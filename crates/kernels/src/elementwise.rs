@@ -99,6 +99,26 @@ pub fn softmax_rows(x: MatRef<'_>, mut y: MatMut<'_>) {
     }
 }
 
+/// `out = k e^x` elementwise, or `out += k e^x` when `accumulate` (the softmax cross-entropy
+/// gradient from log-probabilities), with the vector exp of [`softmax_rows`]: relative error
+/// <= 3e-7 vs f64 before the scaling; `x < -87.34` gives 0. NaN stays NaN.
+pub fn scaled_exp(k: f32, x: &[f32], out: &mut [f32], accumulate: bool) {
+    let k = f32x8::splat(k);
+    if !accumulate {
+        return map_into(x, out, |v| k * simd::exp(v));
+    }
+    assert_eq!(x.len(), out.len(), "length mismatch");
+    let full = x.len() - x.len() % LANES;
+    for i in (0..full).step_by(LANES) {
+        let r = simd::load(&out[i..]) + k * simd::exp(simd::load(&x[i..]));
+        simd::store(&mut out[i..], r);
+    }
+    if full < x.len() {
+        let r = load_padded(&out[full..]) + k * simd::exp(load_padded(&x[full..]));
+        store_prefix(r, &mut out[full..]);
+    }
+}
+
 /// Row-wise log-softmax: `y_ij = x_ij - max_j x_ij - ln sum_j exp(x_ij - max_j x_ij)`.
 ///
 /// Absolute error <= 1e-6 * (1 + |y_ij|) vs f64 (the log-sum-exp is formed in f64 from the f32

@@ -3,7 +3,7 @@
 
 use descent_kernels::elementwise::{
     activate_in_place, activate_into, activation_backward, axpy, col_sums, log_softmax_rows,
-    max_abs, scale, softmax_rows, sum_squares,
+    max_abs, scale, scaled_exp, softmax_rows, sum_squares,
 };
 use descent_kernels::{Activation, MatMut, MatRef};
 use descent_rng::Rng;
@@ -194,6 +194,38 @@ fn softmax_rows_accuracy_and_stability() {
             }
         }
     }
+}
+
+#[test]
+fn scaled_exp_writes_or_adds_k_exp_x() {
+    // Log-probabilities (x <= 0) down to the underflow edge, on lengths with every tail size.
+    let k = -0.03125f32;
+    for len in [1usize, 7, 8, 10, 17, 1280] {
+        let x: Vec<f32> = (0..len)
+            .map(|i| -90.0 * (i as f32 / len as f32).powi(3))
+            .collect();
+        let start: Vec<f32> = (0..len).map(|i| 0.25 - i as f32 * 1e-3).collect();
+        for accumulate in [false, true] {
+            let mut out = start.clone();
+            scaled_exp(k, &x, &mut out, accumulate);
+            for (i, (&got, &x)) in out.iter().zip(&x).enumerate() {
+                let term = f64::from(k) * f64::from(x).exp();
+                let base = if accumulate { f64::from(start[i]) } else { 0.0 };
+                let want = base + term;
+                // exp's 3e-7 on the term, one rounding of the scaling and one of the sum;
+                // below e^-87.34 (the normal range) the term is 0.
+                let tol = 4e-7 * term.abs() + 1.2e-7 * want.abs() + f64::from(k.abs()) * 1.2e-38;
+                assert!(
+                    (f64::from(got) - want).abs() <= tol,
+                    "len {len} accumulate {accumulate} [{i}]: exp({x}) gave {got}, want {want}"
+                );
+            }
+        }
+    }
+    let mut out = [1.0f32; 3];
+    scaled_exp(2.0, &[f32::NAN, 0.0, -100.0], &mut out, false);
+    assert!(out[0].is_nan());
+    assert_eq!(out[1..], [2.0, 0.0]);
 }
 
 #[test]
