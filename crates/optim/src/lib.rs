@@ -7,9 +7,12 @@
 //! - Schedules: [`build_scheduler`] / [`Scheduler`], closed forms via [`Scheduler::lr_at`].
 //! - Clipping: [`clip_grad_norm`], [`clip_grad_value`].
 //!
-//! Steps are one SIMD (`wide::f32x8`) pass over memory, split into fixed chunks over rayon for
-//! large buffers; results are bit-identical at any thread count. Conformance to PyTorch is
-//! tested step by step against recorded trajectories (`tests/conformance.rs`).
+//! Steps are one SIMD (`wide::f32x8`) pass over memory, split into one contiguous range per
+//! rayon task for large buffers; results are bit-identical at any thread count. Conformance to
+//! PyTorch is tested step by step against recorded trajectories (`tests/conformance.rs`). One
+//! deliberate difference: optimizer state that decays into the subnormal range is stored as 0
+//! (see `Rule::FLUSH_SUBNORMAL_STATE`), which leaves the parameters' trajectory unchanged in
+//! practice and avoids the CPU's slow path for subnormal arithmetic.
 
 mod chunks;
 mod clip;
