@@ -12,7 +12,7 @@ use std::time::Instant;
 use descent_autograd::{Activation, Init, Loss, Mlp, MlpConfig, Par, Targets};
 use descent_data::{Batch, Batcher, Dataset, data_root, load_mnist_dir};
 use descent_kernels::with_warm_pool;
-use descent_lab::train::{Budget, EpochTiming, MetricRow, StopRules, TrainSetup, train};
+use descent_lab::train::{Budget, EpochTiming, StopRules, TrainSetup, train};
 use descent_optim::HyperValue;
 use serde_json::json;
 
@@ -58,12 +58,9 @@ struct Summary {
     epoch_times_s: Vec<f64>,
     phases_s: Phases,
     gemm_gflop_per_epoch: f64,
-    /// Median of the per-epoch floors after the first epoch.
     gemm_floor_s: f64,
-    /// Median after the first epoch of each epoch's time over its own floor.
     floor_ratio: f64,
     every_epoch_floor_ratio: Vec<f64>,
-    every_epoch_floor_s: Vec<f64>,
     gemms: Vec<serde_json::Value>,
     load_avg_1m: Option<f64>,
 }
@@ -77,23 +74,16 @@ struct Phases {
     optimizer: f64,
 }
 
-/// One epoch's times with the forward/backward split, and the GEMM floor measured right after
-/// it.
+/// One epoch's times with the forward/backward split.
 struct EpochReport {
     timing: EpochTiming,
     forward_s: f64,
     test_accuracy: f32,
-    floor: EpochFloor,
 }
 
 impl EpochReport {
     fn epoch_s(&self) -> f64 {
         self.timing.train_s()
-    }
-
-    /// Epoch time over the floor measured right after the epoch.
-    fn floor_ratio(&self) -> f64 {
-        self.epoch_s() / self.floor.seconds
     }
 
     /// Forward+backward minus the separately measured forward+loss pass.
@@ -165,41 +155,29 @@ fn bench(args: &BenchTrainArgs) -> Result<(), String> {
         );
     }
     // Everything measured with the pool's threads kept awake, as training keeps them, so the
-    // floors and the forward pass see the same thread wake-ups (none) as the epochs. The floor
-    // is measured again after every epoch (outside the epoch's timing): this VM's speed changes
-    // from minute to minute, and each epoch is compared with the GEMMs measured next to it.
-    let (outcome, forward_s, floors) = pool.install(|| {
+    // floor and the forward pass see the same thread wake-ups (none) as the epochs.
+    let (outcome, forward_s, floor) = pool.install(|| {
         with_warm_pool(par, || {
-            let mut floors = Vec::new();
-            let mut measure_floor = |_: &MetricRow| {
-                floors.push(epoch_floor(&SIZES, data.train.len(), args.batch, par));
-            };
-            let outcome = train(&setup, &data, &mut measure_floor).map_err(|e| e.to_string())?;
+            let floor = epoch_floor(&SIZES, data.train.len(), args.batch, par);
+            let outcome = train(&setup, &data, &mut |_| {}).map_err(|e| e.to_string())?;
             let forward_s = forward_pass_seconds(&model, &data.train, args.batch, par);
-            Ok::<_, String>((outcome, forward_s, floors))
+            Ok::<_, String>((outcome, forward_s, floor))
         })
     })?;
-    assert_eq!(
-        floors.len(),
-        outcome.epoch_timings.len(),
-        "one metric row, so one floor, per epoch"
-    );
     let epochs: Vec<EpochReport> = outcome
         .epoch_timings
         .iter()
         .zip(&outcome.rows)
-        .zip(floors)
-        .map(|((timing, row), floor)| EpochReport {
+        .map(|(timing, row)| EpochReport {
             timing: *timing,
             forward_s,
             test_accuracy: row.test_accuracy.unwrap_or(f32::NAN),
-            floor,
         })
         .collect();
     if args.json {
-        print_json(args, &epochs);
+        print_json(args, &epochs, &floor);
     } else {
-        print_table(&epochs);
+        print_table(&epochs, &floor);
     }
     Ok(())
 }
@@ -241,13 +219,12 @@ fn median_after_first(epochs: &[EpochReport], value: impl Fn(&EpochReport) -> f6
     }
 }
 
-fn print_table(epochs: &[EpochReport]) {
-    let Some(last) = epochs.last() else { return };
+fn print_table(epochs: &[EpochReport], floor: &EpochFloor) {
     println!(
-        "GEMMs of a full step, descent's speed after the last epoch ({}):",
+        "GEMMs of a full step, descent's speed in this run ({}):",
         descent_kernels::gemm_kernel_name()
     );
-    for s in &last.floor.speeds {
+    for s in &floor.speeds {
         println!(
             "  {:<20} {:>4} x {:>4} x {:>4}  {:>7.1} GFLOP/s",
             s.shape.what,
@@ -257,35 +234,33 @@ fn print_table(epochs: &[EpochReport]) {
             s.gflops()
         );
     }
-    println!("GEMM work per epoch {:.2} GFLOP", last.floor.flops / 1e9);
     println!(
-        "epoch  epoch_s  batching  forward*  backward*  optimizer  floor_s**  x_floor  test_acc"
+        "GEMM work per epoch {:.2} GFLOP -> floor {:.3} s",
+        floor.flops / 1e9,
+        floor.seconds
     );
+    println!("epoch  epoch_s  batching  forward*  backward*  optimizer  x_floor  test_acc");
     for e in epochs {
         println!(
-            "{:>5}  {:>7.3}  {:>8.3}  {:>8.3}  {:>9.3}  {:>9.3}  {:>9.3}  {:>7.2}  {:>7.2}%",
+            "{:>5}  {:>7.3}  {:>8.3}  {:>8.3}  {:>9.3}  {:>9.3}  {:>7.2}  {:>7.2}%",
             e.timing.epoch,
             e.epoch_s(),
             e.timing.batching_s,
             e.forward_s,
             e.backward_s(),
             e.timing.optimizer_s,
-            e.floor.seconds,
-            e.floor_ratio(),
+            e.epoch_s() / floor.seconds,
             100.0 * e.test_accuracy
         );
     }
     println!(
         "* forward: a separate forward+loss pass over one epoch; backward = (forward+backward) - forward"
     );
+    let epoch_s = median_after_first(epochs, EpochReport::epoch_s);
     println!(
-        "** the epoch's GEMM FLOPs at descent's GEMM speed on the same shapes, measured right after the epoch"
-    );
-    println!(
-        "median epoch after the first: {:.3} s ({:.2}x its GEMM floor), test accuracy {:.2}%",
-        median_after_first(epochs, EpochReport::epoch_s),
-        median_after_first(epochs, EpochReport::floor_ratio),
-        100.0 * last.test_accuracy
+        "median epoch after the first: {epoch_s:.3} s ({:.2}x the GEMM floor), test accuracy {:.2}%",
+        epoch_s / floor.seconds,
+        100.0 * epochs.last().map_or(f32::NAN, |e| e.test_accuracy)
     );
     if let Some(load) = load_average() {
         println!("machine load (1-minute average) at the end: {load:.2}");
@@ -298,7 +273,7 @@ fn load_average() -> Option<f64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-fn print_json(args: &BenchTrainArgs, epochs: &[EpochReport]) {
+fn print_json(args: &BenchTrainArgs, epochs: &[EpochReport], floor: &EpochFloor) {
     for e in epochs {
         println!(
             "{}",
@@ -309,17 +284,16 @@ fn print_json(args: &BenchTrainArgs, epochs: &[EpochReport]) {
                 "forward_s": e.forward_s,
                 "backward_s": e.backward_s(),
                 "optimizer_s": e.timing.optimizer_s,
-                "gemm_floor_s": e.floor.seconds,
-                "floor_ratio": e.floor_ratio(),
+                "floor_ratio": e.epoch_s() / floor.seconds,
                 "test_acc": e.test_accuracy,
             })
         );
     }
-    let last_floor = epochs.last().map(|e| &e.floor);
+    let epoch_s = median_after_first(epochs, EpochReport::epoch_s);
     let summary = Summary {
         summary: true,
         threads: args.threads,
-        epoch_s: median_after_first(epochs, EpochReport::epoch_s),
+        epoch_s,
         test_acc: epochs.last().map_or(f32::NAN, |e| e.test_accuracy),
         implementation: "descent",
         batch: args.batch,
@@ -331,14 +305,12 @@ fn print_json(args: &BenchTrainArgs, epochs: &[EpochReport]) {
             backward: median_after_first(epochs, EpochReport::backward_s),
             optimizer: median_after_first(epochs, |e| e.timing.optimizer_s),
         },
-        gemm_gflop_per_epoch: last_floor.map_or(f64::NAN, |f| f.flops / 1e9),
-        gemm_floor_s: median_after_first(epochs, |e| e.floor.seconds),
-        floor_ratio: median_after_first(epochs, EpochReport::floor_ratio),
-        every_epoch_floor_ratio: epochs.iter().map(EpochReport::floor_ratio).collect(),
-        every_epoch_floor_s: epochs.iter().map(|e| e.floor.seconds).collect(),
-        gemms: last_floor
-            .map(|f| &f.speeds[..])
-            .unwrap_or_default()
+        gemm_gflop_per_epoch: floor.flops / 1e9,
+        gemm_floor_s: floor.seconds,
+        floor_ratio: epoch_s / floor.seconds,
+        every_epoch_floor_ratio: epochs.iter().map(|e| e.epoch_s() / floor.seconds).collect(),
+        gemms: floor
+            .speeds
             .iter()
             .map(|s| json!({"what": s.shape.what, "m": s.shape.m, "n": s.shape.n, "k": s.shape.k, "gflops": s.gflops()}))
             .collect(),
