@@ -1,12 +1,13 @@
-//! Chunking and threading never change a result: every optimizer gives bit-identical
-//! parameters on 1, 2 and 4 threads, and every element gets exactly the update it would get in a
-//! buffer of its own (so chunk edges and padded tail lanes are invisible).
+//! Task splits and threading never change a result: every optimizer gives bit-identical
+//! parameters on 1, 2, 3 and 4 threads, and every element gets exactly the update it would get in
+//! a buffer of its own (so task edges and padded tail lanes are invisible).
 
 use descent_optim::{
     Hyper, HyperValue, NormType, OPTIMIZER_NAMES, ParamGroup, build_optimizer, clip_grad_norm,
 };
 
-/// Three chunks of 32768 and a ragged tail.
+/// Three chunks of 32768 and a ragged tail: 3 tasks split it at 32784 and 65552, inside and
+/// after the parameter group below.
 const LEN: usize = 3 * 32768 + 13;
 
 fn fill(n: usize, salt: u64, t: u64) -> Vec<f32> {
@@ -44,7 +45,7 @@ fn every_optimizer_is_bit_identical_on_any_thread_count() {
         for name in OPTIMIZER_NAMES {
             let one = run(name, 1, LEN, &groups);
             assert!(one.iter().all(|x| x.is_finite()), "{name}");
-            for threads in [2, 4, 0] {
+            for threads in [2, 3, 4, 0] {
                 let many = run(name, threads, LEN, &groups);
                 assert!(
                     one.iter()
