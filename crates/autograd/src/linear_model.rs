@@ -10,7 +10,10 @@
 use descent_kernels::elementwise::col_sums;
 use descent_kernels::{Activation, MatMut, MatRef, Op, Par, gemm, linear_forward};
 
-use crate::loss::{self, Loss, Targets, bce_grad, cross_entropy_grad, mse_grad, target_values};
+use crate::loss::{
+    self, Loss, Targets, bce_grad, cross_entropy_grad, cross_entropy_labels, mse_grad,
+    target_values,
+};
 use crate::{Linear, Tape};
 
 /// Buffers of the direct step, reused across steps (nothing is allocated after the first step
@@ -62,26 +65,20 @@ impl LinearStep {
             par,
         );
         self.dz.resize(len, 0.0);
-        let value = match (loss, targets) {
-            (Loss::CrossEntropy, Targets::Classes(labels)) => {
-                let z = MatRef::contiguous(&self.z, rows, n_out);
-                let value = loss::cross_entropy(z, labels, &mut self.log_probs);
-                cross_entropy_grad(1.0, &self.log_probs, labels, &mut self.dz, false);
-                value
-            }
-            (Loss::CrossEntropy, Targets::Values(_)) => {
-                panic!("cross-entropy loss needs class labels, got target values")
-            }
-            (loss, targets) => {
-                let t = target_values(targets, rows, n_out, &mut self.encoded);
-                let z = &self.z;
-                if loss == Loss::Mse {
-                    mse_grad(1.0, z, t, &mut self.dz, false);
-                    loss::mse(z, t)
-                } else {
-                    bce_grad(1.0, z, t, &mut self.dz, false);
-                    loss::bce_with_logits(z, t)
-                }
+        let value = if let Some(labels) = cross_entropy_labels(loss, targets) {
+            let z = MatRef::contiguous(&self.z, rows, n_out);
+            let value = loss::cross_entropy(z, labels, &mut self.log_probs);
+            cross_entropy_grad(1.0, &self.log_probs, labels, &mut self.dz, false);
+            value
+        } else {
+            let t = target_values(targets, rows, n_out, &mut self.encoded);
+            let z = &self.z;
+            if loss == Loss::Mse {
+                mse_grad(1.0, z, t, &mut self.dz, false);
+                loss::mse(z, t)
+            } else {
+                bce_grad(1.0, z, t, &mut self.dz, false);
+                loss::bce_with_logits(z, t)
             }
         };
         let dz = MatRef::contiguous(&self.dz, rows, n_out);

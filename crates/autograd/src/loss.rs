@@ -25,6 +25,21 @@ pub enum Targets<'a> {
     Values(&'a [f32]),
 }
 
+/// The class labels a cross-entropy `loss` is computed against; `None` for the regression
+/// losses (MSE, BCE), which take [`fill_targets`]' values.
+///
+/// # Panics
+/// If the loss is cross-entropy and the targets are values.
+pub(crate) fn cross_entropy_labels<'a>(loss: Loss, targets: Targets<'a>) -> Option<&'a [u32]> {
+    match (loss, targets) {
+        (Loss::CrossEntropy, Targets::Classes(labels)) => Some(labels),
+        (Loss::CrossEntropy, Targets::Values(_)) => {
+            panic!("cross-entropy loss needs class labels, got target values")
+        }
+        _ => None,
+    }
+}
+
 /// Writes the `rows x outputs` regression targets of a batch into `t`: target values as given,
 /// class labels as the label itself for one output, else as one-hot rows.
 ///

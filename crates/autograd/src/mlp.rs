@@ -15,7 +15,7 @@ use descent_kernels::{Activation, Par};
 use descent_rng::Rng;
 
 use crate::linear_model::LinearStep;
-use crate::loss::fill_targets;
+use crate::loss::{cross_entropy_labels, fill_targets};
 use crate::{Init, Linear, Loss, Tape, Targets, Var};
 
 /// Rows per forward pass in [`Mlp::evaluate`], bounding its memory.
@@ -282,19 +282,15 @@ impl Mlp {
     fn record_loss(&mut self, logits: Var, rows: usize, targets: Targets<'_>) -> Var {
         let out = self.outputs();
         let tape = &mut self.tape;
-        match (self.config.loss, targets) {
-            (Loss::CrossEntropy, Targets::Classes(labels)) => tape.cross_entropy(logits, labels),
-            (Loss::CrossEntropy, Targets::Values(_)) => {
-                panic!("cross-entropy loss needs class labels, got target values")
-            }
-            (loss, targets) => {
-                let t = tape.input_with(rows, out, |t| fill_targets(targets, rows, out, t));
-                if loss == Loss::Mse {
-                    tape.mse(logits, t)
-                } else {
-                    tape.bce_with_logits(logits, t)
-                }
-            }
+        let loss = self.config.loss;
+        if let Some(labels) = cross_entropy_labels(loss, targets) {
+            return tape.cross_entropy(logits, labels);
+        }
+        let t = tape.input_with(rows, out, |t| fill_targets(targets, rows, out, t));
+        if loss == Loss::Mse {
+            tape.mse(logits, t)
+        } else {
+            tape.bce_with_logits(logits, t)
         }
     }
 }

@@ -53,6 +53,21 @@ fn zip_into(x: &[f32], y: &[f32], out: &mut [f32], f: impl Fn(f32x8, f32x8) -> f
     }
 }
 
+/// `out = f(out, x)` vector by vector (tails padded with zeros).
+#[inline(always)]
+fn zip_in_place(out: &mut [f32], x: &[f32], f: impl Fn(f32x8, f32x8) -> f32x8) {
+    assert_eq!(x.len(), out.len(), "length mismatch");
+    let full = x.len() - x.len() % LANES;
+    for i in (0..full).step_by(LANES) {
+        let r = f(simd::load(&out[i..]), simd::load(&x[i..]));
+        simd::store(&mut out[i..], r);
+    }
+    if full < x.len() {
+        let r = f(load_padded(&out[full..]), load_padded(&x[full..]));
+        store_prefix(r, &mut out[full..]);
+    }
+}
+
 /// `x <- f(x)` for the activation `f`.
 ///
 /// Accuracy vs f64: identity and relu are exact, leaky relu rounds once (`slope * x`);
@@ -104,18 +119,10 @@ pub fn softmax_rows(x: MatRef<'_>, mut y: MatMut<'_>) {
 /// <= 3e-7 vs f64 before the scaling; `x < -87.34` gives 0. NaN stays NaN.
 pub fn scaled_exp(k: f32, x: &[f32], out: &mut [f32], accumulate: bool) {
     let k = f32x8::splat(k);
-    if !accumulate {
-        return map_into(x, out, |v| k * simd::exp(v));
-    }
-    assert_eq!(x.len(), out.len(), "length mismatch");
-    let full = x.len() - x.len() % LANES;
-    for i in (0..full).step_by(LANES) {
-        let r = simd::load(&out[i..]) + k * simd::exp(simd::load(&x[i..]));
-        simd::store(&mut out[i..], r);
-    }
-    if full < x.len() {
-        let r = load_padded(&out[full..]) + k * simd::exp(load_padded(&x[full..]));
-        store_prefix(r, &mut out[full..]);
+    if accumulate {
+        zip_in_place(out, x, |o, v| o + k * simd::exp(v));
+    } else {
+        map_into(x, out, |v| k * simd::exp(v));
     }
 }
 
@@ -190,16 +197,8 @@ pub fn store_prefix(v: f32x8, out: &mut [f32]) {
 
 /// `y <- y + alpha * x` (one FMA per element: a single rounding).
 pub fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
-    assert_eq!(x.len(), y.len());
     let a = f32x8::splat(alpha);
-    let full = x.len() - x.len() % LANES;
-    for i in (0..full).step_by(LANES) {
-        let r = simd::load(&x[i..]).mul_add(a, simd::load(&y[i..]));
-        simd::store(&mut y[i..], r);
-    }
-    for (y, &x) in y[full..].iter_mut().zip(&x[full..]) {
-        *y = x.mul_add(alpha, *y);
-    }
+    zip_in_place(y, x, |y, x| x.mul_add(a, y));
 }
 
 /// `x <- alpha * x` (exactly rounded).
@@ -260,7 +259,9 @@ fn column_sum(data: &[f32], stride: usize, rows: usize) -> f32 {
     (s[0] + s[1]) + (s[2] + s[3])
 }
 
-/// `out += x` vector by vector.
+/// `out += x` vector by vector, the tail element by element: [`col_sums`] adds the next row
+/// into `out` at once, and a masked reload of a partial tail store would stall on store
+/// forwarding (not [`zip_in_place`]).
 fn zip_into_self(out: &mut [f32], x: &[f32]) {
     let full = x.len() - x.len() % LANES;
     for i in (0..full).step_by(LANES) {
