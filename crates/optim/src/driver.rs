@@ -34,8 +34,8 @@ struct SpanConsts<C> {
     rule: C,
     /// -0.0 in every lane for `maximize` (negation flips the sign bit), +0.0 otherwise.
     sign_flip: f32x8,
-    /// The L1 coefficient, when non-zero.
-    l1: Option<f32>,
+    /// The L1 coefficient (0: off).
+    l1: f32,
 }
 
 /// An [`Optimizer`] made of an element-wise [`Rule`].
@@ -99,7 +99,7 @@ impl<R: Rule> Driver<R> {
                 } else {
                     f32x8::ZERO
                 },
-                l1: (self.common.l1 != 0.0).then_some(self.common.l1),
+                l1: self.common.l1,
             });
         }
     }
@@ -279,8 +279,8 @@ impl<R: Rule> Plan<'_, R> {
         }
     }
 
-    /// [`Plan::run_span`] for a rule with `N` state buffers and switches `S`: whole eight-lane groups through
-    /// arrays of equal length (no bounds checks in the loop), then the zero-padded tail.
+    /// [`Plan::run_span`] for a rule with `N` state buffers and switches `S`, with the L1 term
+    /// made a constant too.
     fn run_lanes<const N: usize, const S: Switches>(
         &self,
         c: &SpanConsts<R::Consts>,
@@ -289,6 +289,26 @@ impl<R: Rule> Plan<'_, R> {
         states: &mut StateSlices<'_>,
         offset: usize,
     ) {
+        if c.l1 != 0.0 {
+            self.run_lanes_l1::<N, S, true>(c, p, g, states, offset);
+        } else {
+            self.run_lanes_l1::<N, S, false>(c, p, g, states, offset);
+        }
+    }
+
+    /// [`Plan::run_lanes`] with or without the L1 term: whole eight-lane groups through arrays
+    /// of equal length (no bounds checks in the loop), then the zero-padded tail.
+    fn run_lanes_l1<const N: usize, const S: Switches, const L1: bool>(
+        &self,
+        c: &SpanConsts<R::Consts>,
+        p: &mut [f32],
+        g: &[f32],
+        states: &mut StateSlices<'_>,
+        offset: usize,
+    ) {
+        // Local copies: scalars read through `self` would be reloaded after every store (the
+        // compiler cannot tell they do not alias the buffers).
+        let (rule, c) = (*self.rule, *c);
         let n = p.len();
         let full = n - n % LANES;
         let mut s = [f32x8::ZERO; MAX_STATES];
@@ -306,7 +326,7 @@ impl<R: Rule> Plan<'_, R> {
                 for k in 0..N {
                     s[k] = f32x8::new(s_lanes[k][i]);
                 }
-                self.apply::<N, S>(c, &mut pv, f32x8::new(g_lanes[i]), &mut s);
+                apply::<R, N, S, L1>(&rule, &c, &mut pv, f32x8::new(g_lanes[i]), &mut s);
                 p_lanes[i] = pv.to_array();
                 for k in 0..N {
                     s_lanes[k][i] = s[k].to_array();
@@ -319,33 +339,33 @@ impl<R: Rule> Plan<'_, R> {
             for k in 0..N {
                 s[k] = load_padded(&states[k][offset + full..offset + n]);
             }
-            self.apply::<N, S>(c, &mut pv, load_padded(&g[tail.clone()]), &mut s);
+            apply::<R, N, S, L1>(&rule, &c, &mut pv, load_padded(&g[tail.clone()]), &mut s);
             store_prefix(pv, &mut p[tail.clone()]);
             for k in 0..N {
                 store_prefix(s[k], &mut states[k][offset + full..offset + n]);
             }
         }
     }
+}
 
-    /// `g <- (maximize ? -g : g) + l1 * sign(p)`, then the rule, then (unless the rule opts out)
-    /// `s <- flush_subnormal(s)` for each of the `N` state buffers (see [`Rule::FLUSH_SUBNORMAL_STATE`]).
-    #[inline(always)]
-    fn apply<const N: usize, const S: Switches>(
-        &self,
-        c: &SpanConsts<R::Consts>,
-        p: &mut f32x8,
-        g: f32x8,
-        s: &mut StateLanes,
-    ) {
-        let mut g = g ^ c.sign_flip;
-        if let Some(l1) = c.l1 {
-            g += f32x8::splat(l1) * sign(*p);
-        }
-        self.rule.update::<S>(&c.rule, p, g, s);
-        if R::FLUSH_SUBNORMAL_STATE {
-            for lanes in &mut s[..N] {
-                *lanes = flush_subnormal(*lanes);
-            }
+/// `g <- (maximize ? -g : g) + l1 * sign(p)`, then the rule, then (unless the rule opts out)
+/// `s <- flush_subnormal(s)` for each of the `N` state buffers (see [`Rule::FLUSH_SUBNORMAL_STATE`]).
+#[inline(always)]
+fn apply<R: Rule, const N: usize, const S: Switches, const L1: bool>(
+    rule: &R,
+    c: &SpanConsts<R::Consts>,
+    p: &mut f32x8,
+    g: f32x8,
+    s: &mut StateLanes,
+) {
+    let mut g = g ^ c.sign_flip;
+    if L1 {
+        g += f32x8::splat(c.l1) * sign(*p);
+    }
+    rule.update::<S>(&c.rule, p, g, s);
+    if R::FLUSH_SUBNORMAL_STATE {
+        for lanes in &mut s[..N] {
+            *lanes = flush_subnormal(*lanes);
         }
     }
 }

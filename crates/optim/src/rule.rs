@@ -21,7 +21,7 @@ pub(crate) const MAX_SWITCH_BITS: u32 = 4;
 ///
 /// The driver owns the memory traffic (chunks, groups, lazy state); a rule only states its
 /// per-step scalars and its per-element formula.
-pub(crate) trait Rule: Send + Sync + 'static {
+pub(crate) trait Rule: Copy + Send + Sync + 'static {
     /// Scalars fixed for one step and one parameter group (effective lr, bias corrections...).
     type Consts: Copy + Send + Sync;
 

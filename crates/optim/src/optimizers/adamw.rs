@@ -18,6 +18,7 @@ use super::adam::{Adam, AdamConsts};
 use crate::rule::{Rule, StateLanes, Switches};
 
 /// AdamW: an [`Adam`] read with `decoupled = true`, under its own name.
+#[derive(Clone, Copy)]
 pub(crate) struct AdamW(pub Adam);
 
 impl Rule for AdamW {
