@@ -23,7 +23,11 @@
 //!
 //! Parallelism (`Par::Rayon(t)`): up to `t` tasks over blocks of rows (or of columns when C is
 //! wider than tall), each running the whole loop nest with its own thread-local buffers; at
-//! most one task per 2^18 multiply-adds, so small problems stay on one thread.
+//! most one task per 2^18 multiply-adds, so small problems stay on one thread. Deep, narrow
+//! products (`k >= 512` and `k >= 4 max(m, n)`: an MLP's first layer at small batches) are
+//! computed as two depth halves added at the end (`gemm/depth_halves.rs`), on every thread
+//! count alike; on two threads each half reads its own contiguous half of B.
+mod depth_halves;
 mod driver;
 mod faer_backend;
 mod microkernel;

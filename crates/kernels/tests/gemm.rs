@@ -197,6 +197,9 @@ fn block_edges_match_reference() {
         (289, 64, 257),
         (6, 16, 256),
         (5, 17, 1),
+        // Deep and narrow: two depth halves (beta applied once, alpha to both), odd k.
+        (13, 70, 601),
+        (32, 128, 784),
     ] {
         for (op_a, op_b) in [(Op::Identity, Op::Transpose), (Op::Transpose, Op::Identity)] {
             let case = Case::new(m, n, k, op_a, op_b, [1, 0, 2], 0.0, (m * n + k) as u64);
@@ -215,6 +218,9 @@ fn thread_count_does_not_change_bits() {
         (64, 600, 130),
         (517, 259, 40),
         (512, 10, 128),
+        // Depth halves: the MLP's first layer at batch 32, and a ragged one.
+        (32, 128, 784),
+        (13, 70, 601),
     ] {
         for (op_a, op_b) in [(Op::Identity, Op::Identity), (Op::Transpose, Op::Transpose)] {
             let case = Case::new(m, n, k, op_a, op_b, [0, 3, 1], 0.0, 7);
@@ -277,6 +283,9 @@ fn linear_forward_matches_reference() {
         (32, 10, 128, Op::Identity, Op::Identity),
         (37, 130, 300, Op::Identity, Op::Transpose),
         (13, 70, 7, Op::Transpose, Op::Identity),
+        // Depth halves: the epilogue runs once, on their sum.
+        (32, 128, 784, Op::Identity, Op::Identity),
+        (19, 33, 517, Op::Transpose, Op::Identity),
         // Direct small-product forms: column, column with a ragged end, scalar, rows, dot.
         (100, 1, 1, Op::Identity, Op::Transpose),
         (37, 1, 5, Op::Transpose, Op::Identity),

@@ -15,6 +15,7 @@
 //! Every element of `C` is produced by the same sequence of FMAs whichever task computes it, so
 //! results are bit-identical for any thread count.
 
+use super::depth_halves;
 use super::microkernel::{Tile, WriteBack, kernel, write_back, write_back_full_width};
 use super::operand::{Operand, Output};
 use super::pack::{pack_a, pack_b};
@@ -64,10 +65,21 @@ pub(super) fn run(p: &Problem<'_>, par: Par) {
 /// [`run`] for a problem too big for the direct kernel, with the AVX-512 tile kernels (`wide`)
 /// or the AVX2 tiles only; both give the same bits.
 pub(super) fn run_with_kernel(p: &Problem<'_>, par: Par, wide: bool) {
+    let tasks = task_count(p.m, p.n, p.k, par);
+    if depth_halves::applies(p.m, p.n, p.k) {
+        depth_halves::run(p, tasks, wide);
+    } else {
+        run_output_blocks(p, tasks, wide);
+    }
+}
+
+/// The usual split: `tasks` tasks over blocks of rows, or of columns when `C` is wider than tall.
+pub(super) fn run_output_blocks(p: &Problem<'_>, tasks: usize, wide: bool) {
+    let units = split_units(p.m, p.n);
     let split = Split {
         cols: p.m < p.n,
-        units: split_units(p.m, p.n),
-        tasks: task_count(p.m, p.n, p.k, par),
+        units,
+        tasks: tasks.min(units),
         wide,
     };
     run_tasks(p, &split, 0..split.tasks);

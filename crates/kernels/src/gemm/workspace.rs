@@ -15,6 +15,7 @@ const ALIGN: usize = 16;
 
 thread_local! {
     static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
+    static DEPTH_HALF: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Workspace {
@@ -38,5 +39,19 @@ pub(super) fn with_workspace<T>(f: impl FnOnce(&mut Workspace) -> T) -> T {
     WORKSPACE.with(|ws| match ws.try_borrow_mut() {
         Ok(mut ws) => f(&mut ws),
         Err(_) => f(&mut Workspace::default()),
+    })
+}
+
+/// Runs `f` with this thread's buffer for the second depth half of a depth-split product
+/// (`len` elements, contents unspecified; a fresh one if it is already in use).
+pub(super) fn with_depth_half<T>(len: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
+    DEPTH_HALF.with(|buf| match buf.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < len {
+                buf.resize(len, 0.0);
+            }
+            f(&mut buf[..len])
+        }
+        Err(_) => f(&mut vec![0.0; len]),
     })
 }
