@@ -121,6 +121,14 @@ impl Tape {
     /// theta` for every parameter (zero for parameters the graph does not use), and
     /// [`Tape::grad`] the gradient of every intermediate node the sweep reached.
     pub fn backward(&mut self, root: Var) {
+        self.begin_backward(root);
+        self.sweep(root.0 + 1, 0);
+        self.end_backward();
+    }
+
+    /// Starts a sweep from `root` (seeded with ones) that [`Tape::sweep`] carries out, in one
+    /// or several parts, and [`Tape::end_backward`] closes: [`Tape::backward`] in pieces.
+    pub(crate) fn begin_backward(&mut self, root: Var) {
         let end = root.0 + 1;
         assert!(end <= self.len, "backward: root is not on the current tape");
         for slot in &mut self.node_grads[..end] {
@@ -131,7 +139,11 @@ impl Tape {
         seed.data.clear();
         seed.data.resize(self.nodes[root.0].len(), 1.0);
         seed.set = true;
+    }
 
+    /// Propagates the gradients of the nodes `from..end`, last first, to their inputs (a part
+    /// of the sweep started by [`Tape::begin_backward`]; the parts run from the root down).
+    pub(crate) fn sweep(&mut self, end: usize, from: usize) {
         let Tape {
             nodes,
             node_grads,
@@ -154,7 +166,7 @@ impl Tape {
             big: scratch,
             small: scratch_small,
         };
-        for i in (0..end).rev() {
+        for i in (from..end).rev() {
             if !nodes[i].requires_grad || !node_grads[i].set {
                 continue;
             }
@@ -168,9 +180,13 @@ impl Tape {
             };
             backward_node(&nodes[i], &rest[0].data, &values, &mut grads, &mut scratch);
         }
-        for (meta, set) in param_meta.iter().zip(param_set.iter()) {
+    }
+
+    /// Ends a sweep: parameters it did not reach get a zero gradient.
+    pub(crate) fn end_backward(&mut self) {
+        for (meta, set) in self.param_meta.iter().zip(self.param_set.iter()) {
             if !set {
-                param_grads[meta.range()].fill(0.0);
+                self.param_grads[meta.range()].fill(0.0);
             }
         }
     }

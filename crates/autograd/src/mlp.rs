@@ -166,9 +166,53 @@ impl Mlp {
         self.tape.set_par(par);
         self.start_recording();
         let input = self.tape.input_swap(x, rows, self.inputs());
-        let logits = self.record_layers(input);
+        let logits = self.record_layers(input, 0);
         let loss = self.record_loss(logits, rows, targets);
         self.tape.backward(loss);
+        self.tape.swap_input(input, x);
+        self.tape.scalar(loss)
+    }
+
+    /// Whether [`Mlp::loss_and_grad_lend_beside`] runs its side job on another thread with
+    /// `par`: with a hidden layer and more than one thread.
+    pub fn runs_beside(&self, par: Par) -> bool {
+        self.layers.len() >= 2 && par.degree() > 1
+    }
+
+    /// [`Mlp::loss_and_grad_lend`] with `side` run beside the part of the step that has no
+    /// parallel kernel: the layers after the first and the loss, forward and backward (small
+    /// GEMMs and element-wise work: one thread's job, while the pool's other threads wait).
+    /// With `par` above one thread and a hidden layer, another thread of the pool runs `side`
+    /// meanwhile (training gathers its next batch there); otherwise `side` runs first. The loss
+    /// and the gradients are the same to the bit either way.
+    pub fn loss_and_grad_lend_beside(
+        &mut self,
+        x: &mut Vec<f32>,
+        rows: usize,
+        targets: Targets<'_>,
+        par: Par,
+        side: impl FnOnce() + Send,
+    ) -> f32 {
+        if !self.runs_beside(par) {
+            side();
+            return self.loss_and_grad_lend(x, rows, targets, par);
+        }
+        self.tape.set_par(par);
+        self.start_recording();
+        let input = self.tape.input_swap(x, rows, self.inputs());
+        let first = self.layers[0].forward(&mut self.tape, input);
+        let (loss, ()) = rayon::join(
+            || {
+                let logits = self.record_layers(first, 1);
+                let loss = self.record_loss(logits, rows, targets);
+                self.tape.begin_backward(loss);
+                self.tape.sweep(loss.0 + 1, first.0 + 1);
+                loss
+            },
+            side,
+        );
+        self.tape.sweep(first.0 + 1, 0);
+        self.tape.end_backward();
         self.tape.swap_input(input, x);
         self.tape.scalar(loss)
     }
@@ -268,12 +312,13 @@ impl Mlp {
     fn record_forward(&mut self, x: &[f32], rows: usize) -> Var {
         self.start_recording();
         let input = self.tape.input(x, rows, self.inputs());
-        self.record_layers(input)
+        self.record_layers(input, 0)
     }
 
-    fn record_layers(&mut self, input: Var) -> Var {
+    /// Records the layers from `first_layer` on, fed by `input`.
+    fn record_layers(&mut self, input: Var, first_layer: usize) -> Var {
         let mut h = input;
-        for layer in &self.layers {
+        for layer in &self.layers[first_layer..] {
             h = layer.forward(&mut self.tape, h);
         }
         h

@@ -400,3 +400,53 @@ fn mse_on_class_labels_scores_accuracy_by_argmax() {
     // Squared errors against one-hot rows: 0.01+0.01, 0.04+0.04, 0.49+0.49 over 6 outputs.
     assert!((loss - 1.08 / 6.0).abs() < 1e-6, "{loss}");
 }
+
+/// The side job beside a step (training's next-batch gather) runs, and the step's loss and
+/// gradients are those of the plain step to the bit, on one thread or two, under every loss.
+#[test]
+fn a_side_job_beside_the_step_changes_no_bit() {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let rows = 9;
+    let x = random(rows * 6, 50);
+    let labels = [1u32, 0, 3, 2, 2, 1, 0, 3, 1];
+    let values = random(rows * 4, 51);
+    for (sizes, loss, targets) in [
+        (
+            &[6, 8, 4][..],
+            Loss::CrossEntropy,
+            Targets::Classes(&labels),
+        ),
+        (&[6, 9, 7, 4][..], Loss::Mse, Targets::Values(&values)),
+        (
+            &[6, 5, 4][..],
+            Loss::BceWithLogits,
+            Targets::Values(&values),
+        ),
+        // No hidden layer: the side job runs first, then the linear model's step.
+        (&[6, 4][..], Loss::CrossEntropy, Targets::Classes(&labels)),
+    ] {
+        let cfg = config(sizes, Activation::Tanh, loss);
+        for par in [Par::Seq, Par::Rayon(2)] {
+            let (mut a, mut b) = (Mlp::new(&cfg, 8), Mlp::new(&cfg, 8));
+            let (mut xa, mut xb) = (x.clone(), x.clone());
+            for step in 0..3 {
+                let la = pool.install(|| a.loss_and_grad_lend(&mut xa, rows, targets, par));
+                let mut side_ran = false;
+                let lb = pool.install(|| {
+                    b.loss_and_grad_lend_beside(&mut xb, rows, targets, par, || side_ran = true)
+                });
+                assert!(side_ran, "{sizes:?} {par:?} step {step}");
+                assert_eq!(la.to_bits(), lb.to_bits(), "{sizes:?} {par:?} step {step}");
+                assert_eq!(a.grads(), b.grads(), "{sizes:?} {par:?} step {step}");
+                assert_eq!(xb, x);
+                for m in [&mut a, &mut b] {
+                    let (p, g) = m.params_and_grads_mut();
+                    p.iter_mut().zip(g.iter()).for_each(|(p, g)| *p -= 0.1 * g);
+                }
+            }
+        }
+    }
+}

@@ -72,6 +72,8 @@ pub fn train(
         batcher,
         fixed_batch: full_batch,
         batch: Batch::default(),
+        next: Batch::default(),
+        next_ready: false,
         evaluator: data.test.as_deref().map(Evaluator::new),
         start: Instant::now(),
         step: 0,
@@ -162,6 +164,10 @@ struct Run<'a> {
     /// Every batch is the whole set in storage order (a full, unshuffled batch).
     fixed_batch: bool,
     batch: Batch,
+    /// The batch after `batch`, gathered beside the step (see [`Run::epoch`]).
+    next: Batch,
+    /// `next` holds the next step's batch.
+    next_ready: bool,
     evaluator: Option<Evaluator>,
     start: Instant,
     step: usize,
@@ -188,25 +194,48 @@ impl Run<'_> {
                 break;
             }
             // A fixed batch is gathered once and reused: `loss_and_grad_lend` hands `x` back
-            // unchanged.
-            if !(self.fixed_batch && self.step > 0) {
+            // unchanged. With a second thread, the next batch of the epoch is gathered beside
+            // the step, while the step runs its one-thread part (its batching time then counts
+            // in forward/backward).
+            let batch_ready = self.next_ready || (self.fixed_batch && self.step > 0);
+            if !batch_ready {
                 self.batcher.next_batch(&self.data.train, &mut self.batch);
                 timing.batching_s += clock.lap();
             }
+            let gather_next = !self.fixed_batch
+                && batch_index + 1 < steps_per_epoch
+                && self.step + 1 < self.total_steps
+                && self.model.runs_beside(self.setup.par);
+            let Run {
+                setup,
+                data,
+                model,
+                batcher,
+                batch,
+                next,
+                ..
+            } = self;
             let Batch {
                 x,
                 rows,
                 labels,
                 values,
-            } = &mut self.batch;
-            let targets = loss_targets(&self.data.train, labels, values);
-            let loss = self
-                .model
-                .loss_and_grad_lend(x, *rows, targets, self.setup.par);
+            } = batch;
+            let targets = loss_targets(&data.train, labels, values);
+            let loss = model.loss_and_grad_lend_beside(x, *rows, targets, setup.par, || {
+                if gather_next {
+                    batcher.next_batch(&data.train, next);
+                }
+            });
             timing.forward_backward_s += clock.lap();
+            let batch_rows = self.batch.rows;
+            if gather_next {
+                std::mem::swap(&mut self.batch, &mut self.next);
+            }
+            self.next_ready = gather_next;
 
             self.step += 1;
-            self.window.add(loss, self.batch.rows);
+            self.window.add(loss, batch_rows);
             let initial = *self.initial_loss.get_or_insert(loss);
             let lr = self.scheduler.lr();
             if let Some(reason) = self.setup.stop.divergence(loss, initial) {
