@@ -28,6 +28,14 @@ type StateSlices<'a> = [&'a mut [f32]; MAX_STATES];
 /// Task ranges start at multiples of this many elements (64 bytes: no cache line is shared).
 const TASK_ALIGN: usize = 16;
 
+/// The elements one span updates: parameters, gradients, and the state slices from `offset`.
+struct Span<'s, 'a> {
+    p: &'s mut [f32],
+    g: &'s [f32],
+    states: &'s mut StateSlices<'a>,
+    offset: usize,
+}
+
 /// Per-segment scalars: the rule's, plus the generic gradient pre-processing.
 #[derive(Clone, Copy)]
 struct SpanConsts<C> {
@@ -221,51 +229,39 @@ impl<R: Rule> Plan<'_, R> {
             let span = seg.range.start.max(base) - base..seg.range.end.min(end) - base;
             self.run_span(
                 c,
-                &mut p[span.clone()],
-                &g[span.clone()],
-                states,
-                span.start,
+                Span {
+                    p: &mut p[span.clone()],
+                    g: &g[span.clone()],
+                    states,
+                    offset: span.start,
+                },
             );
         }
     }
 
-    /// Updates `p` (which starts at `offset` within the chunk's state slices), with the state
-    /// count made a constant so the per-state loads and stores unroll.
-    fn run_span(
-        &self,
-        c: &SpanConsts<R::Consts>,
-        p: &mut [f32],
-        g: &[f32],
-        states: &mut StateSlices<'_>,
-        offset: usize,
-    ) {
+    /// Updates one span, with the state count made a constant so the per-state loads and
+    /// stores unroll.
+    fn run_span(&self, c: &SpanConsts<R::Consts>, span: Span<'_, '_>) {
         const { assert!(MAX_STATES == 3, "run_span needs one arm per state count") };
         match self.states {
-            0 => self.run_switched::<0>(c, p, g, states, offset),
-            1 => self.run_switched::<1>(c, p, g, states, offset),
-            2 => self.run_switched::<2>(c, p, g, states, offset),
-            3 => self.run_switched::<3>(c, p, g, states, offset),
+            0 => self.run_switched::<0>(c, span),
+            1 => self.run_switched::<1>(c, span),
+            2 => self.run_switched::<2>(c, span),
+            3 => self.run_switched::<3>(c, span),
             n => unreachable!("{}: {n} state buffers, at most {MAX_STATES}", R::NAME),
         }
     }
 
     /// [`Plan::run_span`] with the rule's switches made a constant: one branch-free loop per
     /// combination (arms beyond the rule's `SWITCH_BITS` are never instantiated).
-    fn run_switched<const N: usize>(
-        &self,
-        c: &SpanConsts<R::Consts>,
-        p: &mut [f32],
-        g: &[f32],
-        states: &mut StateSlices<'_>,
-        offset: usize,
-    ) {
+    fn run_switched<const N: usize>(&self, c: &SpanConsts<R::Consts>, span: Span<'_, '_>) {
         const { assert!(R::SWITCH_BITS <= MAX_SWITCH_BITS && MAX_SWITCH_BITS == 4) };
         macro_rules! arms {
             ($($bits:literal => $($s:literal)*;)*) => {
                 match self.rule.switches(&c.rule) {
-                    0 => self.run_lanes::<N, 0>(c, p, g, states, offset),
+                    0 => self.run_lanes::<N, 0>(c, span),
                     $($($s if const { R::SWITCH_BITS >= $bits } => {
-                        self.run_lanes::<N, $s>(c, p, g, states, offset)
+                        self.run_lanes::<N, $s>(c, span)
                     })*)*
                     s => unreachable!("{}: switches {s:#b} beyond {} bits", R::NAME, R::SWITCH_BITS),
                 }
@@ -284,15 +280,12 @@ impl<R: Rule> Plan<'_, R> {
     fn run_lanes<const N: usize, const S: Switches>(
         &self,
         c: &SpanConsts<R::Consts>,
-        p: &mut [f32],
-        g: &[f32],
-        states: &mut StateSlices<'_>,
-        offset: usize,
+        span: Span<'_, '_>,
     ) {
         if c.l1 != 0.0 {
-            self.run_lanes_l1::<N, S, true>(c, p, g, states, offset);
+            self.run_lanes_l1::<N, S, true>(c, span);
         } else {
-            self.run_lanes_l1::<N, S, false>(c, p, g, states, offset);
+            self.run_lanes_l1::<N, S, false>(c, span);
         }
     }
 
@@ -301,11 +294,14 @@ impl<R: Rule> Plan<'_, R> {
     fn run_lanes_l1<const N: usize, const S: Switches, const L1: bool>(
         &self,
         c: &SpanConsts<R::Consts>,
-        p: &mut [f32],
-        g: &[f32],
-        states: &mut StateSlices<'_>,
-        offset: usize,
+        span: Span<'_, '_>,
     ) {
+        let Span {
+            p,
+            g,
+            states,
+            offset,
+        } = span;
         // Local copies: scalars read through `self` would be reloaded after every store (the
         // compiler cannot tell they do not alias the buffers).
         let (rule, c) = (*self.rule, *c);
