@@ -160,17 +160,7 @@ impl Mlp {
         targets: Targets<'_>,
         par: Par,
     ) -> f32 {
-        if let Some(loss) = self.step_linear_model(x, rows, targets, par) {
-            return loss;
-        }
-        self.tape.set_par(par);
-        self.start_recording();
-        let input = self.tape.input_swap(x, rows, self.inputs());
-        let logits = self.record_layers(input, 0);
-        let loss = self.record_loss(logits, rows, targets);
-        self.tape.backward(loss);
-        self.tape.swap_input(input, x);
-        self.tape.scalar(loss)
+        self.loss_and_grad_lend_beside(x, rows, targets, par, || {})
     }
 
     /// Whether [`Mlp::loss_and_grad_lend_beside`] runs its side job on another thread with
@@ -193,24 +183,31 @@ impl Mlp {
         par: Par,
         side: impl FnOnce() + Send,
     ) -> f32 {
-        if !self.runs_beside(par) {
+        let side = if self.runs_beside(par) {
+            Some(side)
+        } else {
             side();
-            return self.loss_and_grad_lend(x, rows, targets, par);
-        }
+            if let Some(loss) = self.step_linear_model(x, rows, targets, par) {
+                return loss;
+            }
+            None
+        };
         self.tape.set_par(par);
         self.start_recording();
         let input = self.tape.input_swap(x, rows, self.inputs());
         let first = self.layers[0].forward(&mut self.tape, input);
-        let (loss, ()) = rayon::join(
-            || {
-                let logits = self.record_layers(first, 1);
-                let loss = self.record_loss(logits, rows, targets);
-                self.tape.begin_backward(loss);
-                self.tape.sweep(loss.0 + 1, first.0 + 1);
-                loss
-            },
-            side,
-        );
+        // The sweep runs in two parts: down to the first layer's node, then that node.
+        let rest_of_step = |mlp: &mut Self| {
+            let logits = mlp.record_layers(first, 1);
+            let loss = mlp.record_loss(logits, rows, targets);
+            mlp.tape.begin_backward(loss);
+            mlp.tape.sweep(loss.0 + 1, first.0 + 1);
+            loss
+        };
+        let loss = match side {
+            Some(side) => rayon::join(|| rest_of_step(self), side).0,
+            None => rest_of_step(self),
+        };
         self.tape.sweep(first.0 + 1, 0);
         self.tape.end_backward();
         self.tape.swap_input(input, x);

@@ -402,7 +402,8 @@ fn mse_on_class_labels_scores_accuracy_by_argmax() {
 }
 
 /// The side job beside a step (training's next-batch gather) runs, and the step's loss and
-/// gradients are those of the plain step to the bit, on one thread or two, under every loss.
+/// gradients are those of the plain step (batch copied, one backward sweep) to the bit, on one
+/// thread or two, under every loss.
 #[test]
 fn a_side_job_beside_the_step_changes_no_bit() {
     let pool = rayon::ThreadPoolBuilder::new()
@@ -431,9 +432,9 @@ fn a_side_job_beside_the_step_changes_no_bit() {
         let cfg = config(sizes, Activation::Tanh, loss);
         for par in [Par::Seq, Par::Rayon(2)] {
             let (mut a, mut b) = (Mlp::new(&cfg, 8), Mlp::new(&cfg, 8));
-            let (mut xa, mut xb) = (x.clone(), x.clone());
+            let mut xb = x.clone();
             for step in 0..3 {
-                let la = pool.install(|| a.loss_and_grad_lend(&mut xa, rows, targets, par));
+                let la = pool.install(|| a.loss_and_grad(&x, rows, targets, par));
                 let mut side_ran = false;
                 let lb = pool.install(|| {
                     b.loss_and_grad_lend_beside(&mut xb, rows, targets, par, || side_ran = true)
