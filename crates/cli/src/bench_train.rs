@@ -177,7 +177,7 @@ fn bench(args: &BenchTrainArgs) -> Result<(), String> {
     if args.json {
         print_json(args, &epochs, &floor);
     } else {
-        print_table(&epochs, &floor);
+        print_table(&epochs, &floor, args.threads);
     }
     Ok(())
 }
@@ -219,7 +219,7 @@ fn median_after_first(epochs: &[EpochReport], value: impl Fn(&EpochReport) -> f6
     }
 }
 
-fn print_table(epochs: &[EpochReport], floor: &EpochFloor) {
+fn print_table(epochs: &[EpochReport], floor: &EpochFloor, threads: usize) {
     println!(
         "GEMMs of a full step, descent's speed in this run ({}):",
         descent_kernels::gemm_kernel_name()
@@ -256,6 +256,11 @@ fn print_table(epochs: &[EpochReport], floor: &EpochFloor) {
     println!(
         "* forward: a separate forward+loss pass over one epoch; backward = (forward+backward) - forward"
     );
+    if threads > 1 {
+        println!(
+            "  with {threads} threads each epoch's later batches are gathered beside the step before: in backward, not batching"
+        );
+    }
     let epoch_s = median_after_first(epochs, EpochReport::epoch_s);
     println!(
         "median epoch after the first: {epoch_s:.3} s ({:.2}x the GEMM floor), test accuracy {:.2}%",

@@ -40,9 +40,12 @@ pub enum TrainStatus {
 pub struct EpochTiming {
     /// The epoch (1-based).
     pub epoch: usize,
-    /// Gathering batches (shuffled rows, pixels to f32).
+    /// Gathering batches (shuffled rows, pixels to f32) on the training thread. With a hidden
+    /// layer and more than one thread only the epoch's first batch is gathered here; the others
+    /// are gathered on another thread during the step before (`Mlp::runs_beside`), inside
+    /// `forward_backward_s`.
     pub batching_s: f64,
-    /// Forward and backward pass (`Mlp::loss_and_grad`).
+    /// Forward and backward pass (`Mlp::loss_and_grad_lend_beside`).
     pub forward_backward_s: f64,
     /// Gradient norms, clipping, optimizer update and schedule step.
     pub optimizer_s: f64,
