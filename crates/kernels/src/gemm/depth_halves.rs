@@ -61,7 +61,6 @@ pub(super) fn run(p: &Problem<'_>, tasks: usize, wide: bool) {
     });
 }
 
-/// `C = f(C + second + bias)`, through the same [`finish`] as a tile's write-back.
 /// `C = f((C + second) + bias)`: the roundings of a tile's write-back with `alpha = beta = 1`,
 /// through the element-wise kernels (calling the write-back's own helpers from here changed how
 /// the compiler built the tile kernels: the `784 x 128 x 32` weight gradient ran 12% slower).
