@@ -171,10 +171,12 @@ impl Mlp {
 
     /// [`Mlp::loss_and_grad_lend`] with `side` run beside the part of the step that has no
     /// parallel kernel: the layers after the first and the loss, forward and backward (small
-    /// GEMMs and element-wise work: one thread's job, while the pool's other threads wait).
-    /// With `par` above one thread and a hidden layer, another thread of the pool runs `side`
-    /// meanwhile (training gathers its next batch there); otherwise `side` runs first. The loss
-    /// and the gradients are the same to the bit either way.
+    /// GEMMs and element-wise work on little data: one thread's job, while the pool's other
+    /// threads wait). With `par` above one thread and a hidden layer, another thread of the
+    /// pool runs `side` meanwhile (training gathers its next batch there). On one thread `side`
+    /// runs just before that part (training prefetches its next batch's rows there, while the
+    /// memory system has little else to do); without a hidden layer, first. The loss and the
+    /// gradients are the same to the bit either way.
     pub fn loss_and_grad_lend_beside(
         &mut self,
         x: &mut Vec<f32>,
@@ -183,15 +185,12 @@ impl Mlp {
         par: Par,
         side: impl FnOnce() + Send,
     ) -> f32 {
-        let side = if self.runs_beside(par) {
-            Some(side)
-        } else {
+        if self.layers.len() < 2 {
             side();
-            if let Some(loss) = self.step_linear_model(x, rows, targets, par) {
-                return loss;
-            }
-            None
-        };
+            return self
+                .step_linear_model(x, rows, targets, par)
+                .expect("a model without a hidden layer steps as a linear model");
+        }
         self.tape.set_par(par);
         self.start_recording();
         let input = self.tape.input_swap(x, rows, self.inputs());
@@ -204,9 +203,11 @@ impl Mlp {
             mlp.tape.sweep(loss.0 + 1, first.0 + 1);
             loss
         };
-        let loss = match side {
-            Some(side) => rayon::join(|| rest_of_step(self), side).0,
-            None => rest_of_step(self),
+        let loss = if self.runs_beside(par) {
+            rayon::join(|| rest_of_step(self), side).0
+        } else {
+            side();
+            rest_of_step(self)
         };
         self.tape.sweep(first.0 + 1, 0);
         self.tape.end_backward();

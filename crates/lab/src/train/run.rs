@@ -196,16 +196,16 @@ impl Run<'_> {
             // A fixed batch is gathered once and reused: `loss_and_grad_lend` hands `x` back
             // unchanged. With a second thread, the next batch of the epoch is gathered beside
             // the step, while the step runs its one-thread part (its batching time then counts
-            // in forward/backward).
+            // in forward/backward); on one thread its rows are prefetched there.
             let batch_ready = self.next_ready || (self.fixed_batch && self.step > 0);
             if !batch_ready {
                 self.batcher.next_batch(&self.data.train, &mut self.batch);
                 timing.batching_s += clock.lap();
             }
-            let gather_next = !self.fixed_batch
+            let next_in_epoch = !self.fixed_batch
                 && batch_index + 1 < steps_per_epoch
-                && self.step + 1 < self.total_steps
-                && self.model.runs_beside(self.setup.par);
+                && self.step + 1 < self.total_steps;
+            let gather_next = next_in_epoch && self.model.runs_beside(self.setup.par);
             let Run {
                 setup,
                 data,
@@ -225,6 +225,8 @@ impl Run<'_> {
             let loss = model.loss_and_grad_lend_beside(x, *rows, targets, setup.par, || {
                 if gather_next {
                     batcher.next_batch(&data.train, next);
+                } else if next_in_epoch {
+                    batcher.prefetch_next(&data.train);
                 }
             });
             timing.forward_backward_s += clock.lap();
