@@ -92,16 +92,19 @@ impl Batcher {
     /// small output layers), so that the next gather finds its shuffled rows near instead of
     /// waiting for memory row by row.
     pub fn prefetch_next(&self, data: &Dataset) {
-        let end = (self.cursor + self.batch_size).min(self.order.len());
-        let rows = self.order[self.cursor.min(end)..end].iter();
+        let indices = self.next_indices();
         match &data.features {
-            Features::F32 { values, n_features } => {
-                rows.for_each(|&i| prefetch(row_of(values, *n_features, i)));
-            }
+            Features::F32 { values, n_features } => prefetch_rows(values, *n_features, indices),
             Features::Pixels { values, n_features } => {
-                rows.for_each(|&i| prefetch(row_of(values, *n_features, i)));
+                prefetch_rows(values, *n_features, indices);
             }
         }
+    }
+
+    /// The sample indices of the next batch of the current epoch (empty at its end).
+    fn next_indices(&self) -> &[u32] {
+        let end = (self.cursor + self.batch_size).min(self.order.len());
+        &self.order[self.cursor..end]
     }
 
     /// Gathers the next batch of the current epoch into `out` (no allocation once `out` has
@@ -115,12 +118,13 @@ impl Batcher {
             self.order.len(),
             "batcher built for a different number of rows"
         );
-        let end = (self.cursor + self.batch_size).min(self.order.len());
-        if self.cursor >= end {
+        let indices = self.next_indices();
+        if indices.is_empty() {
             return false;
         }
-        gather_on(data, &self.order[self.cursor..end], out, self.threads);
-        self.cursor = end;
+        let taken = indices.len();
+        gather_on(data, indices, out, self.threads);
+        self.cursor += taken;
         true
     }
 }
@@ -226,6 +230,13 @@ fn prefetched_rows<'a, T: Copy>(
             }
             (dst, row(i))
         })
+}
+
+/// Prefetches rows `indices` of a row-major `source` with `width` columns.
+fn prefetch_rows<T>(source: &[T], width: usize, indices: &[u32]) {
+    for &i in indices {
+        prefetch(row_of(source, width, i));
+    }
 }
 
 /// Row `i` of a row-major `source` with `width` columns.

@@ -73,7 +73,6 @@ pub fn train(
         fixed_batch: full_batch,
         batch: Batch::default(),
         next: Batch::default(),
-        next_ready: false,
         evaluator: data.test.as_deref().map(Evaluator::new),
         start: Instant::now(),
         step: 0,
@@ -166,8 +165,6 @@ struct Run<'a> {
     batch: Batch,
     /// The batch after `batch`, gathered beside the step (see [`Run::epoch`]).
     next: Batch,
-    /// `next` holds the next step's batch.
-    next_ready: bool,
     evaluator: Option<Evaluator>,
     start: Instant,
     step: usize,
@@ -188,6 +185,10 @@ impl Run<'_> {
     ) -> Option<TrainStatus> {
         let steps_per_epoch = self.batcher.batches_per_epoch();
         self.batcher.start_epoch(epoch - 1);
+        // Every step but the epoch's (and the budget's) last gathers the next batch beside it
+        // when the model runs a side job on another thread; so after the first step of an
+        // epoch, the batch is already there.
+        let gathers_beside = !self.fixed_batch && self.model.runs_beside(self.setup.par);
         let mut clock = Lap::start(self.setup.phase_timing);
         for batch_index in 0..steps_per_epoch {
             if self.step == self.total_steps {
@@ -197,7 +198,8 @@ impl Run<'_> {
             // unchanged. With a second thread, the next batch of the epoch is gathered beside
             // the step, while the step runs its one-thread part (its batching time then counts
             // in forward/backward); on one thread its rows are prefetched there.
-            let batch_ready = self.next_ready || (self.fixed_batch && self.step > 0);
+            let batch_ready =
+                (gathers_beside && batch_index > 0) || (self.fixed_batch && self.step > 0);
             if !batch_ready {
                 self.batcher.next_batch(&self.data.train, &mut self.batch);
                 timing.batching_s += clock.lap();
@@ -205,7 +207,7 @@ impl Run<'_> {
             let next_in_epoch = !self.fixed_batch
                 && batch_index + 1 < steps_per_epoch
                 && self.step + 1 < self.total_steps;
-            let gather_next = next_in_epoch && self.model.runs_beside(self.setup.par);
+            let gather_next = next_in_epoch && gathers_beside;
             let Run {
                 setup,
                 data,
@@ -234,7 +236,6 @@ impl Run<'_> {
             if gather_next {
                 std::mem::swap(&mut self.batch, &mut self.next);
             }
-            self.next_ready = gather_next;
 
             self.step += 1;
             self.window.add(loss, batch_rows);
