@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use descent_kernels::{Activation, MatRef, Op as MatOp, Par};
+use descent_kernels::{Activation, AlignedVec, MatRef, Op as MatOp, Par};
 
 /// A node of the tape (a 2-D tensor), valid until the next [`Tape::reset`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,8 +112,10 @@ pub struct Tape {
     pub(crate) node_grads: Vec<GradSlot>,
     /// Nodes of the current recording: `nodes[..len]`.
     pub(crate) len: usize,
-    pub(crate) params: Vec<f32>,
-    pub(crate) param_grads: Vec<f32>,
+    /// Parameters and gradients, each one cache-line aligned buffer (the weight blocks are read
+    /// and written in whole vectors by the GEMMs and the optimizer).
+    pub(crate) params: AlignedVec,
+    pub(crate) param_grads: AlignedVec,
     pub(crate) param_meta: Vec<ParamMeta>,
     pub(crate) param_set: Vec<bool>,
     /// Scratch for an activation's backward (`dZ`); reused.
@@ -136,8 +138,8 @@ impl Tape {
             nodes: Vec::new(),
             node_grads: Vec::new(),
             len: 0,
-            params: Vec::new(),
-            param_grads: Vec::new(),
+            params: AlignedVec::new(),
+            param_grads: AlignedVec::new(),
             param_meta: Vec::new(),
             param_set: Vec::new(),
             scratch: Vec::new(),

@@ -190,6 +190,10 @@ fn layer_ranges_tile_the_flat_buffer_in_order() {
     assert!(ranges.windows(2).all(|w| w[0].1.end == w[1].1.start));
     assert_eq!(ranges[3].1.end, mlp.params().len());
     assert_eq!(mlp.grads().len(), mlp.params().len());
+    // The flat buffers start on a cache line, so the first weight (read in place by the forward
+    // GEMM, written by the weight-gradient GEMM) is line-aligned wherever the allocator puts it.
+    let line_aligned = |s: &[f32]| (s.as_ptr() as usize).is_multiple_of(64);
+    assert!(line_aligned(mlp.params()) && line_aligned(mlp.grads()));
 }
 
 #[test]

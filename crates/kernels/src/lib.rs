@@ -3,12 +3,14 @@
 //!
 //! Parallelism is always an explicit [`Par`] argument; no kernel reads global state to decide it.
 
+pub mod aligned;
 pub mod elementwise;
 pub mod gemm;
 pub mod mat;
 pub mod par;
 mod simd;
 
+pub use aligned::AlignedVec;
 pub use gemm::{
     Activation, Backend, Op, gemm, gemm_kernel_name, gemm_reference, gemm_tasks, gemm_with,
     linear_forward,

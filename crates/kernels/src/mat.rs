@@ -2,10 +2,13 @@
 //!
 //! Element `(i, j)` of a view lives at `data[i * row_stride + j]`; columns are contiguous.
 
-/// An owned, contiguous, row-major matrix.
+use crate::AlignedVec;
+
+/// An owned, contiguous, row-major matrix, its first element on a cache-line boundary
+/// ([`AlignedVec`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mat {
-    data: Vec<f32>,
+    data: AlignedVec,
     rows: usize,
     cols: usize,
 }
@@ -49,27 +52,29 @@ impl Mat {
     /// A `rows x cols` matrix of zeros.
     pub fn zeros(rows: usize, cols: usize) -> Self {
         Self {
-            data: vec![0.0; rows * cols],
+            data: AlignedVec::from_elem(0.0, rows * cols),
             rows,
             cols,
         }
     }
 
-    /// Wraps `data` (row-major, length `rows * cols`).
+    /// A matrix holding `data` (row-major, length `rows * cols`), copied into aligned storage.
     pub fn from_vec(rows: usize, cols: usize, data: Vec<f32>) -> Self {
         assert_eq!(data.len(), rows * cols, "Mat::from_vec: length mismatch");
-        Self { data, rows, cols }
+        Self {
+            data: AlignedVec::from_slice(&data),
+            rows,
+            cols,
+        }
     }
 
-    /// Builds a matrix from `f(i, j)`.
+    /// Builds a matrix from `f(i, j)`, row by row.
     pub fn from_fn(rows: usize, cols: usize, mut f: impl FnMut(usize, usize) -> f32) -> Self {
-        let mut data = Vec::with_capacity(rows * cols);
-        for i in 0..rows {
-            for j in 0..cols {
-                data.push(f(i, j));
-            }
+        let mut m = Self::zeros(rows, cols);
+        for (k, x) in m.data.iter_mut().enumerate() {
+            *x = f(k / cols, k % cols);
         }
-        Self { data, rows, cols }
+        m
     }
 
     pub fn rows(&self) -> usize {
@@ -88,8 +93,9 @@ impl Mat {
         &mut self.data
     }
 
+    /// The elements, row-major, as a `Vec` (a copy).
     pub fn into_vec(self) -> Vec<f32> {
-        self.data
+        self.data.to_vec()
     }
 
     pub fn as_ref(&self) -> MatRef<'_> {

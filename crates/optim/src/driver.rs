@@ -12,6 +12,7 @@
 //! weight-gradient GEMM, whose rows (a contiguous half of the gradient) each thread has just
 //! written: the update then reads its gradients from its own core's cache.
 
+use descent_kernels::AlignedVec;
 use descent_kernels::elementwise::{load_padded, store_prefix};
 use wide::f32x8;
 
@@ -55,8 +56,10 @@ pub(crate) struct Driver<R: Rule> {
     step: u64,
     /// Parameter count fixed by the first step.
     len: Option<usize>,
-    /// One buffer per state, as long as the parameters.
-    states: Vec<Vec<f32>>,
+    /// One buffer per state, as long as the parameters, cache-line aligned like the tape's
+    /// parameters and gradients: the 8-lane vectors of a span starting on a multiple of 8
+    /// elements then never straddle two lines.
+    states: Vec<AlignedVec>,
     segments: Vec<Segment>,
     /// The parameter count `segments` were cut for (`None`: to be cut at the next step).
     segments_len: Option<usize>,
@@ -82,7 +85,9 @@ impl<R: Rule> Driver<R> {
     fn allocate_state(&mut self, len: usize) {
         let count = self.rule.state_count();
         let initial = self.rule.initial_state();
-        self.states = (0..count).map(|k| vec![initial[k]; len]).collect();
+        self.states = (0..count)
+            .map(|k| AlignedVec::from_elem(initial[k], len))
+            .collect();
         self.len = Some(len);
     }
 

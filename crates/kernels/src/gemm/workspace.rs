@@ -42,16 +42,12 @@ pub(super) fn with_workspace<T>(f: impl FnOnce(&mut Workspace) -> T) -> T {
     })
 }
 
-/// Runs `f` with this thread's buffer for the second depth half of a depth-split product
-/// (`len` elements, contents unspecified; a fresh one if it is already in use).
+/// Runs `f` with this thread's cache-line aligned buffer for the second depth half of a
+/// depth-split product (`len` elements, contents unspecified; a fresh one if it is already in
+/// use).
 pub(super) fn with_depth_half<T>(len: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
     DEPTH_HALF.with(|buf| match buf.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < len {
-                buf.resize(len, 0.0);
-            }
-            f(&mut buf[..len])
-        }
-        Err(_) => f(&mut vec![0.0; len]),
+        Ok(mut buf) => f(aligned(&mut buf, len)),
+        Err(_) => f(aligned(&mut Vec::new(), len)),
     })
 }
