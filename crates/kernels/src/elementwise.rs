@@ -105,11 +105,15 @@ pub fn softmax_rows(x: MatRef<'_>, mut y: MatMut<'_>) {
         (y.rows(), y.cols()),
         "softmax_rows: shapes differ"
     );
+    exp_shifted_rows(x, y.reborrow());
     for i in 0..x.rows() {
         let out = y.row_mut(i);
-        let max = exp_shifted(x.row(i), out);
         let sum = sum(out);
-        let inv = if max.is_nan() { f32::NAN } else { 1.0 / sum };
+        let inv = if row_max(x.row(i)).is_nan() {
+            f32::NAN
+        } else {
+            1.0 / sum
+        };
         scale(inv, out);
     }
 }
@@ -136,29 +140,47 @@ pub fn log_softmax_rows(x: MatRef<'_>, mut y: MatMut<'_>) {
         (y.rows(), y.cols()),
         "log_softmax_rows: shapes differ"
     );
+    exp_shifted_rows(x, y.reborrow());
     for i in 0..x.rows() {
-        let row = x.row(i);
-        let out = y.row_mut(i);
-        let max = exp_shifted(row, out);
-        let shift = (f64::from(max) + f64::from(sum(out)).ln()) as f32;
-        let shift = f32x8::splat(shift);
-        map_into(row, out, |v| v - shift);
+        let (row, out) = (x.row(i), y.row_mut(i));
+        let shift = (f64::from(row_max(row)) + f64::from(sum(out)).ln()) as f32;
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = v - shift;
+        }
     }
 }
 
-/// `out_j = exp(x_j - max x)`; returns `max x` (NaN if any element is NaN).
-fn exp_shifted(x: &[f32], out: &mut [f32]) -> f32 {
-    let max = x.iter().copied().fold(f32::NEG_INFINITY, |m, v| {
+/// `y_ij = exp(x_ij - max_j x_ij)`. The shifted arguments are written row by row, then one
+/// vector exp runs over all rows at once when `y` is contiguous: rows as short as a
+/// classifier's 10 outputs would otherwise each end in a padded partial vector, which cost
+/// more than their exps. Every element gets the same operations either way.
+fn exp_shifted_rows(x: MatRef<'_>, mut y: MatMut<'_>) {
+    let (rows, cols) = (x.rows(), x.cols());
+    for i in 0..rows {
+        let (row, out) = (x.row(i), y.row_mut(i));
+        let max = row_max(row);
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = v - max;
+        }
+    }
+    if y.row_stride() == cols {
+        map_in_place(&mut y.data_mut()[..rows * cols], simd::exp);
+    } else {
+        for i in 0..rows {
+            map_in_place(y.row_mut(i), simd::exp);
+        }
+    }
+}
+
+/// `max x` (NaN if any element is NaN; -inf for an empty row).
+fn row_max(x: &[f32]) -> f32 {
+    x.iter().copied().fold(f32::NEG_INFINITY, |m, v| {
         if m.is_nan() || v.is_nan() {
             f32::NAN
         } else {
             m.max(v)
         }
-    });
-    let shift = f32x8::splat(max);
-    // Padding lanes are never summed (the tail store only writes the valid lanes).
-    map_into(x, out, |v| simd::exp(v - shift));
-    max
+    })
 }
 
 /// `sum_i x_i` in f32, 8 partial sums combined at the end.

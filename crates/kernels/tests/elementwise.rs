@@ -196,6 +196,40 @@ fn softmax_rows_accuracy_and_stability() {
     }
 }
 
+/// A strided output (rows padded, as in a wider buffer) takes the row-by-row exp instead of the
+/// one pass over all rows: same bits, and the padding is left alone. NaN rows stay NaN.
+#[test]
+fn softmax_rows_give_the_same_bits_into_strided_rows() {
+    let (rows, cols, stride) = (9, 10, 13);
+    let mut x = random_rows(rows, cols, 8.0, 99);
+    x[3 * cols + 4] = f32::NAN;
+    let softmaxes: [fn(MatRef<'_>, MatMut<'_>); 2] = [softmax_rows, log_softmax_rows];
+    for f in softmaxes {
+        let mut dense = vec![0.0; rows * cols];
+        f(
+            MatRef::contiguous(&x, rows, cols),
+            MatMut::contiguous(&mut dense, rows, cols),
+        );
+        let mut strided = vec![-7.0; rows * stride];
+        f(
+            MatRef::contiguous(&x, rows, cols),
+            MatMut::new(&mut strided, rows, cols, stride),
+        );
+        for i in 0..rows {
+            for j in 0..stride {
+                let got = strided[i * stride + j];
+                if j >= cols {
+                    assert_eq!(got, -7.0, "padding [{i},{j}] overwritten");
+                } else if i == 3 {
+                    assert!(got.is_nan(), "row with a NaN gave {got} at {j}");
+                } else {
+                    assert_eq!(got.to_bits(), dense[i * cols + j].to_bits(), "[{i},{j}]");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn scaled_exp_writes_or_adds_k_exp_x() {
     // Log-probabilities (x <= 0) down to the underflow edge, on lengths with every tail size.
