@@ -197,7 +197,9 @@ impl Run<'_> {
             // A fixed batch is gathered once and reused: `loss_and_grad_lend` hands `x` back
             // unchanged. With a second thread, the next batch of the epoch is gathered beside
             // the step, while the step runs its one-thread part (its batching time then counts
-            // in forward/backward); on one thread its rows are prefetched there.
+            // in forward/backward), and the rows of the batch after it are prefetched, so that
+            // the next gather finds them near; on one thread the next batch's rows are
+            // prefetched there.
             let batch_ready =
                 (gathers_beside && batch_index > 0) || (self.fixed_batch && self.step > 0);
             if !batch_ready {
@@ -227,6 +229,7 @@ impl Run<'_> {
             let loss = model.loss_and_grad_lend_beside(x, *rows, targets, setup.par, || {
                 if gather_next {
                     batcher.next_batch(&data.train, next);
+                    batcher.prefetch_next(&data.train);
                 } else if next_in_epoch {
                     batcher.prefetch_next(&data.train);
                 }
