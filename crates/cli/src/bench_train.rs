@@ -16,7 +16,7 @@ use descent_lab::train::{Budget, EpochTiming, StopRules, TrainSetup, train};
 use descent_optim::HyperValue;
 use serde_json::json;
 
-use gemm_floor::{EpochFloor, epoch_floor};
+use gemm_floor::{EpochFloor, epoch_floor, fastest, step_speeds};
 
 /// Layer sizes of the benchmark model.
 const SIZES: [usize; 3] = [784, 128, 10];
@@ -158,9 +158,12 @@ fn bench(args: &BenchTrainArgs) -> Result<(), String> {
     // floor and the forward pass see the same thread wake-ups (none) as the epochs.
     let (outcome, forward_s, floor) = pool.install(|| {
         with_warm_pool(par, || {
-            let floor = epoch_floor(&SIZES, data.train.len(), args.batch, par);
+            let before = step_speeds(&SIZES, args.batch, par);
             let outcome = train(&setup, &data, &mut |_| {}).map_err(|e| e.to_string())?;
             let forward_s = forward_pass_seconds(&model, &data.train, args.batch, par);
+            let after = step_speeds(&SIZES, args.batch, par);
+            let speeds = fastest(before, &after);
+            let floor = epoch_floor(&SIZES, data.train.len(), args.batch, speeds);
             Ok::<_, String>((outcome, forward_s, floor))
         })
     })?;
@@ -221,7 +224,7 @@ fn median_after_first(epochs: &[EpochReport], value: impl Fn(&EpochReport) -> f6
 
 fn print_table(epochs: &[EpochReport], floor: &EpochFloor, threads: usize) {
     println!(
-        "GEMMs of a full step, descent's speed in this run ({}):",
+        "GEMMs of a full step, descent's speed in this run ({}; each the faster of a measurement before and one after the epochs):",
         descent_kernels::gemm_kernel_name()
     );
     for s in &floor.speeds {
