@@ -204,7 +204,7 @@ impl Mlp {
             loss
         };
         let loss = if self.runs_beside(par) {
-            rayon::join(|| rest_of_step(self), side).0
+            descent_kernels::join(|| rest_of_step(self), side).0
         } else {
             side();
             rest_of_step(self)

@@ -6,6 +6,7 @@
 pub mod aligned;
 pub mod elementwise;
 pub mod gemm;
+mod handoff;
 pub mod mat;
 pub mod par;
 mod simd;
@@ -16,4 +17,4 @@ pub use gemm::{
     linear_forward,
 };
 pub use mat::{Mat, MatMut, MatRef};
-pub use par::{Par, with_warm_pool};
+pub use par::{Par, join, with_warm_pool};

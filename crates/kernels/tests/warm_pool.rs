@@ -89,3 +89,100 @@ fn sequential_or_outside_a_pool_is_just_the_call() {
     assert_eq!(with_warm_pool(Par::Seq, || 7), 7);
     assert_eq!(with_warm_pool(Par::Rayon(2), || parallel_sum(0..10)), 45);
 }
+
+/// On the owner thread of a warm scope, `join` hands `b` to a spinning thread: `a` can wait
+/// for `b` to start, which it never could if `b` only ran after `a`. Both results come back.
+#[test]
+fn join_runs_the_second_closure_on_another_thread_meanwhile() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let (concurrent, after) = in_two_threads_then_free(|| {
+        with_warm_pool(Par::Rayon(2), || {
+            (0..200)
+                .map(|_| {
+                    let started = AtomicBool::new(false);
+                    let owner = thread::current().id();
+                    let (saw_b, b_elsewhere) = descent_kernels::join(
+                        || {
+                            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                            while !started.load(Ordering::Acquire) {
+                                if std::time::Instant::now() > deadline {
+                                    return false;
+                                }
+                                std::hint::spin_loop();
+                            }
+                            true
+                        },
+                        || {
+                            started.store(true, Ordering::Release);
+                            thread::current().id() != owner
+                        },
+                    );
+                    saw_b && b_elsewhere
+                })
+                .filter(|&ok| ok)
+                .count()
+        })
+    });
+    assert_eq!(concurrent, 200, "b did not run beside a");
+    assert_eq!(after, 2);
+}
+
+/// Results are right whichever route a join takes: handed over, taken back, nested inside
+/// another join's `a` (rayon's route) or in `b` on the other thread, and outside any scope.
+#[test]
+fn join_computes_the_same_on_every_route() {
+    fn sum(range: std::ops::Range<u64>) -> u64 {
+        if range.end - range.start <= 64 {
+            return range.sum();
+        }
+        let mid = range.start + (range.end - range.start) / 2;
+        let (a, b) = descent_kernels::join(|| sum(range.start..mid), || sum(mid..range.end));
+        a + b
+    }
+    let want = |n: u64| n * (n - 1) / 2;
+    assert_eq!(sum(0..10_000), want(10_000));
+    let (sums, after) = in_two_threads_then_free(move || {
+        with_warm_pool(Par::Rayon(2), || {
+            (1..300u64).map(|n| sum(0..n * 37)).collect::<Vec<_>>()
+        })
+    });
+    assert!(sums.iter().zip(1u64..).all(|(&s, n)| s == want(n * 37)));
+    assert_eq!(after, 2);
+}
+
+/// A panic in either closure reaches the caller of `join`, after the other closure has
+/// finished (it may borrow the caller's stack), and the scope still releases its threads.
+#[test]
+fn join_passes_panics_on_after_both_sides_finish() {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (outcomes, after) = in_two_threads_then_free(|| {
+        with_warm_pool(Par::Rayon(2), || {
+            [true, false]
+                .map(|panic_in_a| {
+                    let finished = AtomicUsize::new(0);
+                    let slow = || {
+                        thread::sleep(Duration::from_millis(20));
+                        finished.fetch_add(1, Ordering::SeqCst);
+                    };
+                    let caught = catch_unwind(AssertUnwindSafe(|| {
+                        if panic_in_a {
+                            descent_kernels::join(|| panic!("in a"), slow);
+                        } else {
+                            descent_kernels::join(slow, || panic!("in b"));
+                        }
+                    }));
+                    let message = caught
+                        .err()
+                        .and_then(|p| p.downcast_ref::<&str>().map(|s| s.to_string()));
+                    (message, finished.load(Ordering::SeqCst))
+                })
+                .to_vec()
+        })
+    });
+    assert_eq!(
+        outcomes,
+        [(Some("in a".to_string()), 1), (Some("in b".to_string()), 1)]
+    );
+    assert_eq!(after, 2);
+}

@@ -120,7 +120,7 @@ struct Split {
 fn run_tasks(p: &Problem<'_>, split: &Split, ts: Range<usize>) {
     if ts.len() > 1 {
         let mid = ts.start + ts.len() / 2;
-        rayon::join(
+        crate::join(
             || run_tasks(p, split, ts.start..mid),
             || run_tasks(p, split, mid..ts.end),
         );
