@@ -54,7 +54,7 @@ impl Batcher {
 
     /// Converts each batch's pixels on up to `threads` threads of the current rayon pool (the
     /// result is the same: every element is converted by the same division). Batches under
-    /// [`PARALLEL_MIN_PIXELS`] stay on the calling thread.
+    /// twice `PARALLEL_MIN_PIXELS` (2 x 8192 pixels) stay on the calling thread.
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads.max(1);
         self

@@ -231,7 +231,7 @@ pub fn scale(alpha: f32, x: &mut [f32]) {
 
 /// `out_j = sum_i m_ij` (the bias gradient of a linear layer); `out` is overwritten.
 /// Summed in f32 (deterministic; error <= rows * 6e-8 * sum_i |m_ij|): a single column as
-/// interleaved partial sums (see [`column_sum`]), independent adds instead of one serial chain;
+/// interleaved partial sums (see `column_sum`), independent adds instead of one serial chain;
 /// narrower than a
 /// vector, column by column in row order; wider, vector by vector in row order.
 #[inline]

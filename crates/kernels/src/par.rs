@@ -96,8 +96,8 @@ pub fn with_warm_pool<T>(par: Par, f: impl FnOnce() -> T) -> T {
 }
 
 /// `rayon::join(a, b)`, with a faster handover on the owner thread of a [`with_warm_pool`]
-/// scope: `b` is posted to the scope's spinning threads through a one-job mailbox
-/// ([`Handoff`]), and taken back and run here if none has claimed it when `a` is done.
+/// scope: `b` is posted to the scope's spinning threads through a one-job mailbox (see
+/// `handoff.rs`), and taken back and run here if none has claimed it when `a` is done.
 /// Elsewhere, or for a join nested inside another one's `a`, it is `rayon::join`. Which thread
 /// runs which closure never changes what they compute.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
