@@ -229,8 +229,9 @@ impl Run<'_> {
             let loss = model.loss_and_grad_lend_beside(x, *rows, targets, setup.par, || {
                 if gather_next {
                     batcher.next_batch(&data.train, next);
-                    batcher.prefetch_next(&data.train);
-                } else if next_in_epoch {
+                }
+                // The rows of the first batch not gathered yet.
+                if next_in_epoch {
                     batcher.prefetch_next(&data.train);
                 }
             });
