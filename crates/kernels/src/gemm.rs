@@ -31,6 +31,7 @@ mod depth_halves;
 mod driver;
 mod faer_backend;
 mod microkernel;
+mod momentum;
 mod operand;
 mod pack;
 mod reference;
@@ -38,6 +39,7 @@ mod small;
 mod workspace;
 mod zmm_kernel;
 
+pub use momentum::gemm_into_momentum;
 pub use reference::gemm_reference;
 
 use crate::{MatMut, MatRef, Par};
@@ -91,7 +93,8 @@ pub enum Backend {
 /// `C = alpha * op_a(A) * op_b(B) + beta * C` on the native backend.
 ///
 /// Shapes: `op_a(A)` is `m x k`, `op_b(B)` is `k x n`, `C` is `m x n`. When `beta == 0`, `C` is
-/// overwritten (its previous contents, even NaN, are ignored).
+/// overwritten (its previous contents, even NaN, are ignored); otherwise `beta * C` is rounded
+/// before it is added (two roundings, as PyTorch's `mul_` then `add_`).
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn gemm(

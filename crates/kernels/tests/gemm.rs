@@ -1,13 +1,14 @@
 //! GEMM against the f64-accumulating reference: random shapes (0, 1, primes, block edges), all
 //! op combinations, alpha/beta, strided views, NaN in C with beta = 0; bit-identical results
-//! across thread counts; faer agrees; the fused linear-layer epilogue.
+//! across thread counts; faer agrees; the fused linear-layer epilogue; the product written into a
+//! momentum buffer with SGD's roundings.
 
 mod common;
 
 use common::{gemm_tolerance, stored, strided};
 use descent_kernels::{
-    Activation, Backend, Mat, MatMut, MatRef, Op, Par, gemm, gemm_reference, gemm_tasks, gemm_with,
-    linear_forward,
+    Activation, Backend, Mat, MatMut, MatRef, Op, Par, gemm, gemm_into_momentum, gemm_reference,
+    gemm_tasks, gemm_with, linear_forward,
 };
 use descent_rng::Rng;
 use proptest::prelude::*;
@@ -250,6 +251,113 @@ fn thread_count_does_not_change_bits() {
             }
         }
     }
+}
+
+#[test]
+fn into_momentum_is_the_stored_product_added_to_the_rounded_decay() {
+    // The direct kernel, one depth block (the MLP's weight gradients at batch 32 and 128, an
+    // edge-heavy one), several depth blocks, and depth halves; with and without threads.
+    for (m, n, k, op_a) in [
+        (5, 7, 3, Op::Identity),
+        (784, 128, 32, Op::Transpose),
+        (128, 10, 128, Op::Transpose),
+        (67, 31, 13, Op::Identity),
+        (300, 150, 600, Op::Identity),
+        (100, 37, 600, Op::Transpose),
+    ] {
+        let case = Case::new(m, n, k, op_a, Op::Identity, [0, 2, 3], 0.0, 11);
+        let stride = n + case.pads[2];
+        for par in [Par::Seq, Par::Rayon(2)] {
+            let mut product = vec![f32::NAN; m * stride];
+            let (a, b) = (case.a(), case.b());
+            gemm(
+                case.c_view(&mut product),
+                0.0,
+                1.0,
+                a,
+                op_a,
+                b,
+                Op::Identity,
+                par,
+            );
+            for momentum in [0.9_f32, 0.0] {
+                let mut got = case.c.clone();
+                gemm_into_momentum(
+                    case.c_view(&mut got),
+                    momentum,
+                    a,
+                    op_a,
+                    b,
+                    Op::Identity,
+                    par,
+                );
+                for i in 0..m {
+                    for j in 0..n {
+                        let at = i * stride + j;
+                        let old = case.c[at];
+                        let want = if momentum == 0.0 {
+                            product[at]
+                        } else {
+                            product[at] + momentum * old
+                        };
+                        assert_eq!(
+                            got[at].to_bits(),
+                            want.to_bits(),
+                            "{m}x{n}x{k} {par:?} momentum {momentum}: C[{i},{j}] = {}, want {want}",
+                            got[at]
+                        );
+                    }
+                }
+                // The padding between rows is never written.
+                assert!((0..m.saturating_sub(1)).all(|i| {
+                    got[i * stride + n..(i + 1) * stride]
+                        .iter()
+                        .all(|&v| v == SENTINEL)
+                }));
+            }
+        }
+    }
+}
+
+#[test]
+fn into_momentum_ignores_nan_when_momentum_is_zero() {
+    let case = Case::new(
+        40,
+        20,
+        300,
+        Op::Identity,
+        Op::Identity,
+        [0, 0, 0],
+        f32::NAN,
+        3,
+    );
+    let mut got = case.c.clone();
+    let (a, b) = (case.a(), case.b());
+    gemm_into_momentum(
+        case.c_view(&mut got),
+        0.0,
+        a,
+        Op::Identity,
+        b,
+        Op::Identity,
+        Par::Seq,
+    );
+    let mut want = vec![0.0; got.len()];
+    gemm(
+        case.c_view(&mut want),
+        0.0,
+        1.0,
+        a,
+        Op::Identity,
+        b,
+        Op::Identity,
+        Par::Seq,
+    );
+    assert!(
+        got.iter()
+            .zip(&want)
+            .all(|(g, w)| g.to_bits() == w.to_bits())
+    );
 }
 
 fn act_f64(act: Activation, x: f64) -> f64 {

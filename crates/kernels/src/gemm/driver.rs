@@ -85,6 +85,13 @@ pub(super) fn run_output_blocks(p: &Problem<'_>, tasks: usize, wide: bool) {
     run_tasks(p, &split, 0..split.tasks);
 }
 
+/// Whether every element of an `m x n x k` product's `C` is written once, from its whole sum:
+/// the direct kernel, or one depth block (`k <= KC`) without depth halves. `beta * C` then
+/// meets the finished product.
+pub(super) fn writes_once(m: usize, n: usize, k: usize) -> bool {
+    small::is_small_shape(m, n, k) || (k <= KC && !depth_halves::applies(m, n, k))
+}
+
 /// How many parallel tasks an `m x n x k` product runs on with `par` (a function of the shape
 /// and `par` only): one per `PAR_GRAIN` of work, at most `par.degree()` and one per output
 /// row tile (or column panel); 1 for the direct kernel's small products.

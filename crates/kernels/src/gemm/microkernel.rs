@@ -109,7 +109,7 @@ pub(super) unsafe fn write_back<const R: usize>(
             unsafe {
                 let mut x = f32x8::splat(wb.alpha) * a;
                 if wb.beta != 0.0 {
-                    x = simd::load_partial(c, lanes).mul_add(f32x8::splat(wb.beta), x);
+                    x += simd::load_partial(c, lanes) * f32x8::splat(wb.beta);
                 }
                 if let Some((_, act)) = wb.epilogue {
                     if let Some(bias) = bias {
@@ -124,7 +124,7 @@ pub(super) unsafe fn write_back<const R: usize>(
 }
 
 /// [`write_back`] of full-width rows (`cols = NR`, the bulk of every product): the same operations
-/// (`x = alpha * acc`, then `fma(C, beta, x)`, `+ bias`, the activation) with the bias loaded
+/// (`x = alpha * acc`, then `+ beta * C`, `+ bias`, the activation) with the bias loaded
 /// once per tile and no per-vector lane bookkeeping, which kept the accumulators from staying
 /// in registers.
 ///
@@ -161,8 +161,9 @@ pub(super) unsafe fn write_back_full_width<const R: usize>(
 }
 
 /// One vector of a write-back: `f(alpha * acc + beta * old + bias)`, as
-/// `x = alpha * acc`, `x = fma(old, beta, x)` (only when `beta != 0`: `old` is then not read,
-/// so NaN in C is ignored), `x += bias`, then the epilogue's activation. Full-width tiles and the
+/// `x = alpha * acc`, `x = x + beta * old` with the product rounded first (only when
+/// `beta != 0`: `old` is then not read, so NaN in C is ignored; see [`crate::gemm_into_momentum`]
+/// for why not one FMA), `x += bias`, then the epilogue's activation. Full-width tiles and the
 /// direct kernel's column form go through it, and [`write_back`] repeats it for edge tiles, so
 /// an element's roundings do not depend on which path wrote it.
 #[inline(always)]
@@ -174,7 +175,7 @@ pub(super) fn finish(
 ) -> f32x8 {
     let mut x = f32x8::splat(wb.alpha) * acc;
     if wb.beta != 0.0 {
-        x = old().mul_add(f32x8::splat(wb.beta), x);
+        x += old() * f32x8::splat(wb.beta);
     }
     if let Some(bias) = bias {
         x += bias;

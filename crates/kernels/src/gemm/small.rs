@@ -16,7 +16,7 @@
 //! - scalar: one FMA per `p`, in order.
 //!
 //! The scalar forms apply `alpha`, `beta` and the bias per element with the same roundings as
-//! the vector write-back (`fma(C, beta, alpha * s) + bias`), then the activation over each row.
+//! the vector write-back (`alpha * s + beta * C`, the product rounded first, `+ bias`), then the activation over each row.
 
 use super::NR;
 use super::driver::Problem;
@@ -67,7 +67,7 @@ pub(super) fn run(p: &Problem<'_>) {
                 let c = c.at(i, j);
                 let mut x = alpha * s;
                 if beta != 0.0 {
-                    x = (*c).mul_add(beta, x);
+                    x += *c * beta;
                 }
                 if let Some(bias) = bias {
                     x += bias[j];

@@ -16,6 +16,7 @@ const ALIGN: usize = 16;
 thread_local! {
     static WORKSPACE: RefCell<Workspace> = RefCell::new(Workspace::default());
     static DEPTH_HALF: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    static PRODUCT: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Workspace {
@@ -46,7 +47,21 @@ pub(super) fn with_workspace<T>(f: impl FnOnce(&mut Workspace) -> T) -> T {
 /// depth-split product (`len` elements, contents unspecified; a fresh one if it is already in
 /// use).
 pub(super) fn with_depth_half<T>(len: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
-    DEPTH_HALF.with(|buf| match buf.try_borrow_mut() {
+    with_scratch(&DEPTH_HALF, len, f)
+}
+
+/// Runs `f` with this thread's cache-line aligned buffer for a whole product computed apart
+/// from its `C` (`len` elements, contents unspecified; a fresh one if it is already in use).
+pub(super) fn with_product<T>(len: usize, f: impl FnOnce(&mut [f32]) -> T) -> T {
+    with_scratch(&PRODUCT, len, f)
+}
+
+fn with_scratch<T>(
+    key: &'static std::thread::LocalKey<RefCell<Vec<f32>>>,
+    len: usize,
+    f: impl FnOnce(&mut [f32]) -> T,
+) -> T {
+    key.with(|buf| match buf.try_borrow_mut() {
         Ok(mut buf) => f(aligned(&mut buf, len)),
         Err(_) => f(aligned(&mut Vec::new(), len)),
     })
