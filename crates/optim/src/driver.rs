@@ -12,6 +12,8 @@
 //! weight-gradient GEMM, whose rows (a contiguous half of the gradient) each thread has just
 //! written: the update then reads its gradients from its own core's cache.
 
+use std::ops::Range;
+
 use descent_kernels::AlignedVec;
 use descent_kernels::elementwise::{load_padded, store_prefix};
 use wide::f32x8;
@@ -20,7 +22,7 @@ use crate::chunks::{CHUNK, task_count};
 use crate::error::OptimError;
 use crate::groups::{self, ParamGroup, Segment};
 use crate::lanes::{LANES, flush_subnormal, sign};
-use crate::optimizer::Optimizer;
+use crate::optimizer::{MomentumSink, Optimizer};
 use crate::rule::{Common, MAX_STATES, MAX_SWITCH_BITS, Rule, StateLanes, Switches};
 
 /// The ranges of a task in every state buffer (empty beyond the rule's state count).
@@ -91,7 +93,20 @@ impl<R: Rule> Driver<R> {
         self.len = Some(len);
     }
 
-    fn plan_step(&mut self, len: usize, lr: f32) {
+    /// Allocates the state on the first step; later steps must keep the parameter count.
+    fn check_len(&mut self, len: usize) {
+        match self.len {
+            None => self.allocate_state(len),
+            Some(n) => assert_eq!(
+                n,
+                len,
+                "{}: state is for {n} parameters, step got {len}",
+                R::NAME
+            ),
+        }
+    }
+
+    fn cut_segments(&mut self, len: usize) {
         if self.segments_len != Some(len) {
             groups::segments(
                 &self.groups,
@@ -101,6 +116,10 @@ impl<R: Rule> Driver<R> {
             );
             self.segments_len = Some(len);
         }
+    }
+
+    fn plan_step(&mut self, len: usize, lr: f32) {
+        self.cut_segments(len);
         self.consts.clear();
         for seg in &self.segments {
             self.consts.push(SpanConsts {
@@ -120,6 +139,32 @@ impl<R: Rule> Driver<R> {
 
 impl<R: Rule> Optimizer for Driver<R> {
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32) {
+        self.step_absorbed(params, grads, &[], lr);
+    }
+
+    fn momentum_sink(&mut self, len: usize) -> Option<MomentumSink<'_>> {
+        let momentum = self.rule.absorbable_momentum()?;
+        if self.common.l1 != 0.0 || self.common.maximize {
+            return None;
+        }
+        self.cut_segments(len);
+        if self.segments.iter().any(|s| s.weight_decay != 0.0) {
+            return None;
+        }
+        self.check_len(len);
+        Some(MomentumSink {
+            buffer: &mut self.states[0],
+            momentum: if self.step == 0 { 0.0 } else { momentum },
+        })
+    }
+
+    fn step_absorbed(
+        &mut self,
+        params: &mut [f32],
+        grads: &[f32],
+        absorbed: &[Range<usize>],
+        lr: f32,
+    ) {
         let len = params.len();
         assert_eq!(
             len,
@@ -128,15 +173,12 @@ impl<R: Rule> Optimizer for Driver<R> {
             R::NAME,
             grads.len()
         );
-        match self.len {
-            None => self.allocate_state(len),
-            Some(n) => assert_eq!(
-                n,
-                len,
-                "{}: state is for {n} parameters, step got {len}",
-                R::NAME
-            ),
-        }
+        assert!(
+            absorbed.is_empty() || self.momentum_sink(len).is_some(),
+            "{}: no momentum sink to have absorbed gradients",
+            R::NAME
+        );
+        self.check_len(len);
         self.step += 1;
         self.rule.begin_step(self.step);
         self.plan_step(len, lr);
@@ -145,6 +187,7 @@ impl<R: Rule> Optimizer for Driver<R> {
             segments: &self.segments,
             consts: &self.consts,
             states: self.rule.state_count(),
+            absorbed,
         };
         let mut buffers = self.states.iter_mut();
         let states: StateSlices<'_> =
@@ -189,6 +232,8 @@ struct Plan<'a, R: Rule> {
     segments: &'a [Segment],
     consts: &'a [SpanConsts<R::Consts>],
     states: usize,
+    /// Ranges whose gradients are already in the first state buffer (sorted, disjoint).
+    absorbed: &'a [Range<usize>],
 }
 
 impl<R: Rule> Plan<'_, R> {
@@ -223,7 +268,8 @@ impl<R: Rule> Plan<'_, R> {
         );
     }
 
-    /// Updates the elements `base..base + p.len()`: each overlapping segment with its scalars.
+    /// Updates the elements `base..base + p.len()`: each overlapping segment with its scalars,
+    /// the absorbed parts of it by [`Plan::run_absorbed`].
     fn run_range(&self, base: usize, p: &mut [f32], g: &[f32], states: &mut StateSlices<'_>) {
         let end = base + p.len();
         let first = self.segments.partition_point(|s| s.range.end <= base);
@@ -231,16 +277,60 @@ impl<R: Rule> Plan<'_, R> {
             if seg.range.start >= end {
                 break;
             }
-            let span = seg.range.start.max(base) - base..seg.range.end.min(end) - base;
-            self.run_span(
-                c,
-                Span {
-                    p: &mut p[span.clone()],
-                    g: &g[span.clone()],
-                    states,
-                    offset: span.start,
-                },
-            );
+            let global = seg.range.start.max(base)..seg.range.end.min(end);
+            for (piece, absorbed) in pieces(global, self.absorbed) {
+                let span = piece.start - base..piece.end - base;
+                if absorbed {
+                    self.run_absorbed(&c.rule, &mut p[span.clone()], &mut states[0][span]);
+                } else {
+                    self.run_span(
+                        c,
+                        Span {
+                            p: &mut p[span.clone()],
+                            g: &g[span.clone()],
+                            states,
+                            offset: span.start,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// The update of parameters `p` whose momentum `s0` already took in the gradient: the
+    /// rule's [`Rule::update_absorbed`], then (unless the rule opts out) the subnormal flush
+    /// of `s0`, stored only for eight lanes holding a zero or a subnormal (the rest would be
+    /// stored unchanged: the momentum is not written back a second time). Eight lanes at a
+    /// time, the tail zero-padded, as [`Plan::run_lanes_l1`].
+    fn run_absorbed(&self, c: &R::Consts, p: &mut [f32], s0: &mut [f32]) {
+        let (rule, c) = (*self.rule, *c);
+        let step = |p: &mut f32x8, s: &mut f32x8| {
+            rule.update_absorbed(&c, p, *s);
+            let flush =
+                R::FLUSH_SUBNORMAL_STATE && s.abs().simd_lt(f32x8::splat(f32::MIN_POSITIVE)).any();
+            if flush {
+                *s = flush_subnormal(*s);
+            }
+            flush
+        };
+        let full = p.len() - p.len() % LANES;
+        let (p_lanes, s_lanes) = (
+            p[..full].as_chunks_mut::<LANES>().0,
+            s0[..full].as_chunks_mut::<LANES>().0,
+        );
+        for (pl, sl) in p_lanes.iter_mut().zip(s_lanes) {
+            let (mut pv, mut sv) = (f32x8::new(*pl), f32x8::new(*sl));
+            if step(&mut pv, &mut sv) {
+                *sl = sv.to_array();
+            }
+            *pl = pv.to_array();
+        }
+        if full < p.len() {
+            let (mut pv, mut sv) = (load_padded(&p[full..]), load_padded(&s0[full..]));
+            if step(&mut pv, &mut sv) {
+                store_prefix(sv, &mut s0[full..]);
+            }
+            store_prefix(pv, &mut p[full..]);
         }
     }
 
@@ -347,6 +437,34 @@ impl<R: Rule> Plan<'_, R> {
             }
         }
     }
+}
+
+/// `range` cut at the borders of the sorted, disjoint `absorbed` ranges: each piece with
+/// whether it lies in one of them.
+fn pieces(
+    range: Range<usize>,
+    absorbed: &[Range<usize>],
+) -> impl Iterator<Item = (Range<usize>, bool)> {
+    let first = absorbed.partition_point(|a| a.end <= range.start);
+    let mut at = range.start;
+    let mut rest = absorbed[first..].iter();
+    let mut next = rest.next();
+    std::iter::from_fn(move || {
+        if at >= range.end {
+            return None;
+        }
+        let piece = match next {
+            Some(a) if a.start <= at => {
+                let end = a.end.min(range.end);
+                next = rest.next();
+                (at..end, true)
+            }
+            Some(a) if a.start < range.end => (at..a.start, false),
+            _ => (at..range.end, false),
+        };
+        at = piece.0.end;
+        Some(piece)
+    })
 }
 
 /// `g <- (maximize ? -g : g) + l1 * sign(p)`, then the rule, then (unless the rule opts out)

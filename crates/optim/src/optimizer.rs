@@ -1,7 +1,19 @@
 //! The optimizer interface every update rule (and the Lookahead wrapper) implements.
 
+use std::ops::Range;
+
 use crate::error::OptimError;
 use crate::groups::ParamGroup;
+
+/// A momentum buffer that a backward pass may fold gradients into (see
+/// [`Optimizer::momentum_sink`]).
+pub struct MomentumSink<'a> {
+    /// The buffer, as long as the parameters.
+    pub buffer: &'a mut [f32],
+    /// What the old buffer is multiplied by: the momentum, or 0 before the first step (the
+    /// buffer then starts as the gradient).
+    pub momentum: f32,
+}
 
 /// An optimizer over one flat parameter buffer and one flat gradient buffer of the same length.
 ///
@@ -14,6 +26,42 @@ pub trait Optimizer: Send {
     /// When `params` and `grads` differ in length, when the length changes between steps, or
     /// when a parameter group reaches past the buffer.
     fn step(&mut self, params: &mut [f32], grads: &[f32], lr: f32);
+
+    /// For an optimizer whose next step begins with `b = momentum * b + g` on a state buffer
+    /// `b` (the product rounded first) and then reads the gradient only through `b`: that
+    /// buffer. SGD with momentum offers it, unless dampening, Nesterov, weight decay (of any
+    /// group), `l1` or `maximize` is set; every other optimizer returns `None` (the default).
+    ///
+    /// A backward pass may then write `b = momentum * b + g` for some ranges itself
+    /// (`descent_kernels::gemm_into_momentum` does it in the weight-gradient GEMM's write-back)
+    /// instead of storing `g`, and [`Optimizer::step_absorbed`] completes the step: the same
+    /// bits as [`Optimizer::step`] from the stored gradients, with one buffer less to move.
+    /// The first call allocates the state and fixes the parameter count to `len`.
+    fn momentum_sink(&mut self, _len: usize) -> Option<MomentumSink<'_>> {
+        None
+    }
+
+    /// [`Optimizer::step`] where the gradients of the ranges `absorbed` (sorted, disjoint) were
+    /// already folded into the buffer of [`Optimizer::momentum_sink`], as that method says;
+    /// their entries in `grads` are not read.
+    ///
+    /// # Panics
+    /// As [`Optimizer::step`]; and when `absorbed` is not empty but the optimizer offers no
+    /// momentum sink.
+    fn step_absorbed(
+        &mut self,
+        params: &mut [f32],
+        grads: &[f32],
+        absorbed: &[Range<usize>],
+        lr: f32,
+    ) {
+        assert!(
+            absorbed.is_empty(),
+            "{}: no momentum sink to have absorbed gradients",
+            self.name()
+        );
+        self.step(params, grads, lr);
+    }
 
     /// The optimizer's name as PyTorch spells its class (`"SGD"`, `"AdamW"`, ..., `"Lion"`,
     /// `"Lookahead"`).

@@ -64,6 +64,21 @@ pub(crate) trait Rule: Copy + Send + Sync + 'static {
         0
     }
 
+    /// The momentum `m` when this configuration's update begins with `s[0] = m * s[0] + g`
+    /// (the product rounded first; on the first step `s[0] = g`) and then reads `g` only
+    /// through `s[0]`, with no weight decay (the driver checks the decay, `l1` and `maximize`):
+    /// the gradient can then be folded into `s[0]` before the step, and
+    /// [`Rule::update_absorbed`] does the rest. `None` (the default) for every other rule.
+    fn absorbable_momentum(&self) -> Option<f32> {
+        None
+    }
+
+    /// The part of [`Rule::update`] after `s[0]` got its new value `s0`, for a rule with an
+    /// [`Rule::absorbable_momentum`] (never called otherwise).
+    fn update_absorbed(&self, _c: &Self::Consts, _p: &mut f32x8, _s0: f32x8) {
+        unreachable!("{} folds no gradient into its state", Self::NAME)
+    }
+
     /// Updates eight parameters `p` from their gradients `g` (already negated for `maximize`
     /// and carrying the L1 term) and their state lanes `s[..state_count()]`; `S` is
     /// `self.switches(c)`.

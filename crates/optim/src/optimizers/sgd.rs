@@ -133,6 +133,21 @@ impl Rule for Sgd {
                 s[0]
             };
         }
-        *p = d.mul_add(f32x8::splat(-c.lr), *p);
+        descend(c, p, d);
     }
+
+    fn absorbable_momentum(&self) -> Option<f32> {
+        (self.momentum != 0.0 && self.dampening == 0.0 && !self.nesterov).then_some(self.momentum)
+    }
+
+    #[inline(always)]
+    fn update_absorbed(&self, c: &SgdConsts, p: &mut f32x8, s0: f32x8) {
+        descend(c, p, s0);
+    }
+}
+
+/// `p = p - lr * d` (one FMA).
+#[inline(always)]
+fn descend(c: &SgdConsts, p: &mut f32x8, d: f32x8) {
+    *p = d.mul_add(f32x8::splat(-c.lr), *p);
 }
