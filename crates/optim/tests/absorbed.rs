@@ -143,5 +143,6 @@ fn only_plain_momentum_sgd_offers_a_sink() {
 #[should_panic(expected = "no momentum sink")]
 fn absorbed_ranges_without_a_sink_panic() {
     let mut adam = build_optimizer("adam", &Hyper::new()).unwrap();
-    adam.step_absorbed(&mut [0.0; 8], &[0.0; 8], &[0..8], 0.1);
+    let absorbed = vec![0..4, 4..8];
+    adam.step_absorbed(&mut [0.0; 8], &[0.0; 8], &absorbed, 0.1);
 }
