@@ -6,7 +6,9 @@
 //! its slice of the flat buffer.
 
 use descent_kernels::elementwise::{activation_backward, axpy, col_sums};
-use descent_kernels::{Activation, MatMut, MatRef, Op as MatOp, Par, gemm};
+use descent_kernels::{
+    Activation, MatMut, MatRef, MomentumSink, Op as MatOp, Par, gemm, gemm_into_momentum,
+};
 
 use crate::loss::{bce_grad, cross_entropy_grad, mse_grad, write_or_add};
 use crate::tape::{GradSlot, Node, Op, ParamMeta, Tape, Var};
@@ -72,15 +74,32 @@ impl<'a> Values<'a> {
 }
 
 /// Mutable gradient state during the sweep.
-struct Grads<'a> {
+struct Grads<'a, 's> {
     nodes: &'a [Node],
     slots: &'a mut [GradSlot],
     params: &'a mut [f32],
     meta: &'a [ParamMeta],
     set: &'a mut [bool],
+    /// Where the first gradient of a parameter goes instead, with `absorbed` marking it.
+    sink: Option<&'a mut MomentumSink<'s>>,
+    absorbed: &'a mut [bool],
 }
 
-impl Grads<'_> {
+impl Grads<'_, '_> {
+    /// The slice of the momentum sink for parameter `v` and the sink's momentum, when there is
+    /// a sink and this is `v`'s first gradient of the sweep (which marks it set and absorbed).
+    fn absorb(&mut self, v: Var) -> Option<(&mut [f32], f32)> {
+        let sink = self.sink.as_deref_mut()?;
+        let Op::Param(p) = self.nodes[v.0].op else {
+            return None;
+        };
+        if !self.nodes[v.0].requires_grad || std::mem::replace(&mut self.set[p.0], true) {
+            return None;
+        }
+        self.absorbed[p.0] = true;
+        Some((&mut sink.buffer[self.meta[p.0].range()], sink.momentum))
+    }
+
     /// The gradient buffer of `v`, or `None` when `v` needs no gradient.
     fn target(&mut self, v: Var) -> Option<Target<'_>> {
         let node = &self.nodes[v.0];
@@ -88,6 +107,10 @@ impl Grads<'_> {
             return None;
         }
         if let Op::Param(p) = node.op {
+            assert!(
+                !self.absorbed[p.0],
+                "a parameter whose gradient went into the momentum sink got a second one"
+            );
             let accumulate = std::mem::replace(&mut self.set[p.0], true);
             return Some(Target {
                 buf: &mut self.params[self.meta[p.0].range()],
@@ -122,7 +145,7 @@ impl Tape {
     /// [`Tape::grad`] the gradient of every intermediate node the sweep reached.
     pub fn backward(&mut self, root: Var) {
         self.begin_backward(root);
-        self.sweep(root.0 + 1, 0);
+        self.sweep(root.0 + 1, 0, None);
         self.end_backward();
     }
 
@@ -135,6 +158,7 @@ impl Tape {
             slot.set = false;
         }
         self.param_set.fill(false);
+        self.param_absorbed.fill(false);
         let seed = &mut self.node_grads[root.0];
         seed.data.clear();
         seed.data.resize(self.nodes[root.0].len(), 1.0);
@@ -143,7 +167,18 @@ impl Tape {
 
     /// Propagates the gradients of the nodes `from..end`, last first, to their inputs (a part
     /// of the sweep started by [`Tape::begin_backward`]; the parts run from the root down).
-    pub(crate) fn sweep(&mut self, end: usize, from: usize) {
+    ///
+    /// With a `sink`, the gradient of a parameter that a matrix product gives first goes into
+    /// the parameter's range of the sink as `b = momentum * b + g`
+    /// ([`descent_kernels::gemm_into_momentum`]) and not into [`Tape::grads`]; the parameter is
+    /// then marked absorbed. Only for graphs where such a parameter gets no second
+    /// contribution (each weight of an [`crate::Mlp`] feeds one product).
+    pub(crate) fn sweep(
+        &mut self,
+        end: usize,
+        from: usize,
+        mut sink: Option<&mut MomentumSink<'_>>,
+    ) {
         let Tape {
             nodes,
             node_grads,
@@ -151,6 +186,7 @@ impl Tape {
             param_grads,
             param_meta,
             param_set,
+            param_absorbed,
             scratch,
             scratch_small,
             par,
@@ -177,6 +213,8 @@ impl Tape {
                 params: param_grads,
                 meta: param_meta,
                 set: param_set,
+                sink: sink.as_deref_mut(),
+                absorbed: param_absorbed,
             };
             backward_node(&nodes[i], &rest[0].data, &values, &mut grads, &mut scratch);
         }
@@ -193,7 +231,13 @@ impl Tape {
 }
 
 /// Propagates the gradient `dy` of `node` to its inputs.
-fn backward_node(node: &Node, dy: &[f32], v: &Values<'_>, g: &mut Grads<'_>, s: &mut Scratch<'_>) {
+fn backward_node(
+    node: &Node,
+    dy: &[f32],
+    v: &Values<'_>,
+    g: &mut Grads<'_, '_>,
+    s: &mut Scratch<'_>,
+) {
     let (rows, cols) = (node.rows, node.cols);
     match node.op {
         Op::Input | Op::Param(_) => {}
@@ -322,24 +366,36 @@ fn matmul_backward(
     (a, op_a): (Var, MatOp),
     (b, op_b): (Var, MatOp),
     v: &Values<'_>,
-    g: &mut Grads<'_>,
+    g: &mut Grads<'_, '_>,
 ) {
     let (am, bm) = (v.mat(a), v.mat(b));
-    if let Some(mut t) = g.target(a) {
+    let da = match op_a {
+        MatOp::Identity => ((dc, MatOp::Identity), (bm, flip(op_b))),
+        MatOp::Transpose => ((bm, op_b), (dc, MatOp::Transpose)),
+    };
+    product_gradient(a, (am.rows(), am.cols()), da, g, v.par);
+    let db = match op_b {
+        MatOp::Identity => ((am, flip(op_a)), (dc, MatOp::Identity)),
+        MatOp::Transpose => ((dc, MatOp::Transpose), (am, op_a)),
+    };
+    product_gradient(b, (bm.rows(), bm.cols()), db, g, v.par);
+}
+
+/// The gradient of operand `x` (`rows x cols`) of a product, `lhs * rhs`: folded into the
+/// momentum sink when [`Grads::absorb`] takes it, else written or accumulated into its buffer.
+fn product_gradient(
+    x: Var,
+    (rows, cols): (usize, usize),
+    ((lhs, op_l), (rhs, op_r)): ((MatRef<'_>, MatOp), (MatRef<'_>, MatOp)),
+    g: &mut Grads<'_, '_>,
+    par: Par,
+) {
+    if let Some((buf, momentum)) = g.absorb(x) {
+        let dx = MatMut::contiguous(buf, rows, cols);
+        gemm_into_momentum(dx, momentum, lhs, op_l, rhs, op_r, par);
+    } else if let Some(mut t) = g.target(x) {
         let beta = t.beta();
-        let da = t.mat(am.rows(), am.cols());
-        match op_a {
-            MatOp::Identity => gemm(da, beta, 1.0, dc, MatOp::Identity, bm, flip(op_b), v.par),
-            MatOp::Transpose => gemm(da, beta, 1.0, bm, op_b, dc, MatOp::Transpose, v.par),
-        }
-    }
-    if let Some(mut t) = g.target(b) {
-        let beta = t.beta();
-        let db = t.mat(bm.rows(), bm.cols());
-        match op_b {
-            MatOp::Identity => gemm(db, beta, 1.0, am, flip(op_a), dc, MatOp::Identity, v.par),
-            MatOp::Transpose => gemm(db, beta, 1.0, dc, MatOp::Transpose, am, op_a, v.par),
-        }
+        gemm(t.mat(rows, cols), beta, 1.0, lhs, op_l, rhs, op_r, par);
     }
 }
 

@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use descent_kernels::{Activation, Par};
+use descent_kernels::{Activation, MomentumSink, Par};
 use descent_rng::Rng;
 
 use crate::linear_model::LinearStep;
@@ -44,6 +44,8 @@ pub struct Mlp {
     loss: Option<Var>,
     /// Buffers of the direct step of a model without hidden layers.
     linear_step: LinearStep,
+    /// The parameter ranges whose gradients the last step folded into a momentum sink.
+    absorbed: Vec<Range<usize>>,
 }
 
 impl Mlp {
@@ -79,6 +81,7 @@ impl Mlp {
             layers,
             loss: None,
             linear_step: LinearStep::default(),
+            absorbed: Vec::new(),
         }
     }
 
@@ -114,7 +117,9 @@ impl Mlp {
         self.tape.params_mut()
     }
 
-    /// The gradient of the last [`Mlp::loss_and_grad`], laid out like [`Mlp::params`].
+    /// The gradient of the last [`Mlp::loss_and_grad`], laid out like [`Mlp::params`]. The
+    /// ranges in [`Mlp::absorbed`] hold stale values: their gradients went into a momentum
+    /// buffer instead.
     pub fn grads(&self) -> &[f32] {
         self.tape.grads()
     }
@@ -122,6 +127,13 @@ impl Mlp {
     /// Parameters and gradients at once (clip the gradients, then step the parameters).
     pub fn params_and_grads_mut(&mut self) -> (&mut [f32], &mut [f32]) {
         self.tape.params_and_grads_mut()
+    }
+
+    /// [`Mlp::params_and_grads_mut`] with [`Mlp::absorbed`]: what an optimizer's absorbing step
+    /// takes.
+    pub fn step_buffers(&mut self) -> (&mut [f32], &mut [f32], &[Range<usize>]) {
+        let (params, grads) = self.tape.params_and_grads_mut();
+        (params, grads, &self.absorbed)
     }
 
     /// `("layer{i}.weight", range)` and `("layer{i}.bias", range)` for every layer, in buffer
@@ -160,7 +172,14 @@ impl Mlp {
         targets: Targets<'_>,
         par: Par,
     ) -> f32 {
-        self.loss_and_grad_lend_beside(x, rows, targets, par, || {})
+        self.loss_and_grad_lend_beside(x, rows, targets, par, None, || {})
+    }
+
+    /// The parameter ranges (the weights, in buffer order) whose gradients the last
+    /// [`Mlp::loss_and_grad_lend_beside`] folded into its momentum sink; empty after a step
+    /// without one.
+    pub fn absorbed(&self) -> &[Range<usize>] {
+        &self.absorbed
     }
 
     /// Whether [`Mlp::loss_and_grad_lend_beside`] runs its side job on another thread with
@@ -177,14 +196,22 @@ impl Mlp {
     /// runs just before that part (training prefetches its next batch's rows there, while the
     /// memory system has little else to do); without a hidden layer, first. The loss and the
     /// gradients are the same to the bit either way.
+    ///
+    /// With a `sink` (an optimizer's momentum buffer, as long as the parameters), each weight's
+    /// gradient is folded into the weight's range of it, `b = momentum * b + g`, by the
+    /// weight-gradient GEMM ([`descent_kernels::gemm_into_momentum`]), instead of being
+    /// stored; [`Mlp::absorbed`] then lists those ranges. The biases' gradients are stored as
+    /// usual. A model without hidden layers ignores the sink.
     pub fn loss_and_grad_lend_beside(
         &mut self,
         x: &mut Vec<f32>,
         rows: usize,
         targets: Targets<'_>,
         par: Par,
+        mut sink: Option<MomentumSink<'_>>,
         side: impl FnOnce() + Send,
     ) -> f32 {
+        self.absorbed.clear();
         if self.layers.len() < 2 {
             side();
             return self
@@ -196,21 +223,23 @@ impl Mlp {
         let input = self.tape.input_swap(x, rows, self.inputs());
         let first = self.layers[0].forward(&mut self.tape, input);
         // The sweep runs in two parts: down to the first layer's node, then that node.
-        let rest_of_step = |mlp: &mut Self| {
+        let rest_of_step = |mlp: &mut Self, sink: Option<&mut MomentumSink<'_>>| {
             let logits = mlp.record_layers(first, 1);
             let loss = mlp.record_loss(logits, rows, targets);
             mlp.tape.begin_backward(loss);
-            mlp.tape.sweep(loss.0 + 1, first.0 + 1);
+            mlp.tape.sweep(loss.0 + 1, first.0 + 1, sink);
             loss
         };
         let loss = if self.runs_beside(par) {
-            descent_kernels::join(|| rest_of_step(self), side).0
+            let sink = sink.as_mut();
+            descent_kernels::join(|| rest_of_step(self, sink), side).0
         } else {
             side();
-            rest_of_step(self)
+            rest_of_step(self, sink.as_mut())
         };
-        self.tape.sweep(first.0 + 1, 0);
+        self.tape.sweep(first.0 + 1, 0, sink.as_mut());
         self.tape.end_backward();
+        self.absorbed.extend(self.tape.absorbed_ranges());
         self.tape.swap_input(input, x);
         self.tape.scalar(loss)
     }

@@ -118,6 +118,9 @@ pub struct Tape {
     pub(crate) param_grads: AlignedVec,
     pub(crate) param_meta: Vec<ParamMeta>,
     pub(crate) param_set: Vec<bool>,
+    /// Parameters whose gradient the last sweep folded into a momentum buffer instead of
+    /// storing it (see [`Tape::sweep`]).
+    pub(crate) param_absorbed: Vec<bool>,
     /// Scratch for an activation's backward (`dZ`); reused.
     pub(crate) scratch: Vec<f32>,
     /// Scratch for a bias gradient accumulated onto an earlier contribution; reused.
@@ -142,6 +145,7 @@ impl Tape {
             param_grads: AlignedVec::new(),
             param_meta: Vec::new(),
             param_set: Vec::new(),
+            param_absorbed: Vec::new(),
             scratch: Vec::new(),
             scratch_small: Vec::new(),
             par: Par::Seq,
@@ -167,7 +171,18 @@ impl Tape {
         self.param_grads.resize(offset + rows * cols, 0.0);
         self.param_meta.push(ParamMeta { offset, rows, cols });
         self.param_set.push(false);
+        self.param_absorbed.push(false);
         ParamId(self.param_meta.len() - 1)
+    }
+
+    /// The ranges of the parameters whose gradients the last sweep folded into a momentum sink,
+    /// in buffer order.
+    pub(crate) fn absorbed_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
+        self.param_meta
+            .iter()
+            .zip(&self.param_absorbed)
+            .filter(|&(_, &absorbed)| absorbed)
+            .map(|(meta, _)| meta.range())
     }
 
     /// `(rows, cols)` of a parameter.

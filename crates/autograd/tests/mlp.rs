@@ -441,7 +441,9 @@ fn a_side_job_beside_the_step_changes_no_bit() {
                 let la = pool.install(|| a.loss_and_grad(&x, rows, targets, par));
                 let mut side_ran = false;
                 let lb = pool.install(|| {
-                    b.loss_and_grad_lend_beside(&mut xb, rows, targets, par, || side_ran = true)
+                    b.loss_and_grad_lend_beside(&mut xb, rows, targets, par, None, || {
+                        side_ran = true
+                    })
                 });
                 assert!(side_ran, "{sizes:?} {par:?} step {step}");
                 assert_eq!(la.to_bits(), lb.to_bits(), "{sizes:?} {par:?} step {step}");

@@ -45,7 +45,14 @@ fn training_steps_allocate_nothing_after_three_warm_up_steps() {
                 0 => mlp.loss_and_grad(&x, rows, targets, Par::Seq),
                 1 => mlp.loss_and_grad_lend(&mut lent, rows, targets, Par::Seq),
                 _ => pool.install(|| {
-                    mlp.loss_and_grad_lend_beside(&mut lent, rows, targets, Par::Rayon(2), || {})
+                    mlp.loss_and_grad_lend_beside(
+                        &mut lent,
+                        rows,
+                        targets,
+                        Par::Rayon(2),
+                        None,
+                        || {},
+                    )
                 }),
             };
             // A plain SGD step between, as in training (no allocation either).

@@ -39,7 +39,7 @@ mod small;
 mod workspace;
 mod zmm_kernel;
 
-pub use momentum::gemm_into_momentum;
+pub use momentum::{MomentumSink, gemm_into_momentum};
 pub use reference::gemm_reference;
 
 use crate::{MatMut, MatRef, Par};

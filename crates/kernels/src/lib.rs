@@ -13,8 +13,8 @@ mod simd;
 
 pub use aligned::AlignedVec;
 pub use gemm::{
-    Activation, Backend, Op, gemm, gemm_into_momentum, gemm_kernel_name, gemm_reference,
-    gemm_tasks, gemm_with, linear_forward,
+    Activation, Backend, MomentumSink, Op, gemm, gemm_into_momentum, gemm_kernel_name,
+    gemm_reference, gemm_tasks, gemm_with, linear_forward,
 };
 pub use mat::{Mat, MatMut, MatRef};
 pub use par::{Par, join, with_warm_pool};

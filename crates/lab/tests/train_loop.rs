@@ -1,5 +1,6 @@
 //! Behaviour of the training loop: cadence of metric rows, stop rules, divergence, clipping,
-//! the schedule, determinism across thread counts and configuration errors.
+//! the schedule, determinism across thread counts, momentum absorbed in the backward and
+//! configuration errors.
 
 use std::sync::Arc;
 
@@ -282,6 +283,76 @@ fn same_seed_same_run_at_any_thread_count() {
         "{:?}",
         a.best_test_accuracy
     );
+}
+
+/// Everything of a row but its wall time, as bits.
+fn row_values(rows: &[MetricRow]) -> Vec<Vec<u64>> {
+    rows.iter()
+        .map(|r| {
+            let floats = [
+                r.lr,
+                r.train_loss,
+                r.test_loss.unwrap_or(f32::NAN),
+                r.grad_norm,
+            ];
+            [r.step as u64]
+                .into_iter()
+                .chain(
+                    floats
+                        .iter()
+                        .chain(&r.layer_grad_norms)
+                        .map(|x| u64::from(x.to_bits())),
+                )
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn momentum_absorbed_in_the_backward_changes_no_bit() {
+    // SGD with momentum takes the weight gradients into its momentum, in the backward, on
+    // every step without a row or clipping. Clipping at a norm no gradient reaches changes no
+    // gradient but stores them all: the runs must agree to the bit, on 1 and 2 threads. A
+    // diverging run reports the same gradient norms (recomputed for its last row).
+    let split = train_test_split(&moons(400, 0.1, 3), 0.25, 3);
+    let mut s = setup(
+        vec![2, 32, 16, 2],
+        Activation::Relu,
+        Loss::CrossEntropy,
+        0.1,
+        16,
+        Budget::Epochs(4),
+    );
+    s.optimizer_hyper = [("momentum".to_string(), HyperValue::Number(0.9))].into();
+    s.eval_every = 7;
+    for (par, lr) in [(Par::Seq, 0.1), (Par::threads(2), 0.1), (Par::Seq, 40.0)] {
+        s.par = par;
+        s.lr = lr;
+        s.clip_norm = None;
+        let (absorbed, _) = run(&s, &split);
+        s.clip_norm = Some(f32::MAX);
+        let (stored, _) = run(&s, &split);
+        let bits = |o: &TrainOutcome| {
+            o.final_params
+                .iter()
+                .map(|p| p.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&absorbed), bits(&stored), "{par:?} lr {lr}");
+        assert_eq!(
+            row_values(&absorbed.rows),
+            row_values(&stored.rows),
+            "{par:?} lr {lr}"
+        );
+        assert_eq!(absorbed.status, stored.status);
+        let diverges = lr > 1.0;
+        assert_eq!(
+            matches!(absorbed.status, TrainStatus::Diverged { step, .. } if step % 7 != 0),
+            diverges,
+            "lr {lr}: {:?} (the divergence must fall between rows)",
+            absorbed.status
+        );
+    }
 }
 
 #[test]

@@ -14,15 +14,15 @@
 
 use std::ops::Range;
 
-use descent_kernels::AlignedVec;
 use descent_kernels::elementwise::{load_padded, store_prefix};
+use descent_kernels::{AlignedVec, MomentumSink};
 use wide::f32x8;
 
 use crate::chunks::{CHUNK, task_count};
 use crate::error::OptimError;
 use crate::groups::{self, ParamGroup, Segment};
 use crate::lanes::{LANES, flush_subnormal, sign};
-use crate::optimizer::{MomentumSink, Optimizer};
+use crate::optimizer::Optimizer;
 use crate::rule::{Common, MAX_STATES, MAX_SWITCH_BITS, Rule, StateLanes, Switches};
 
 /// The ranges of a task in every state buffer (empty beyond the rule's state count).

@@ -27,9 +27,10 @@ mod rule;
 mod schedule;
 
 pub use clip::{NormType, clip_grad_norm, clip_grad_value};
+pub use descent_kernels::MomentumSink;
 pub use error::{OptimError, edit_distance};
 pub use groups::ParamGroup;
 pub use hyper::{Hyper, HyperValue};
-pub use optimizer::{MomentumSink, Optimizer};
+pub use optimizer::Optimizer;
 pub use optimizers::{OPTIMIZER_NAMES, build_optimizer, default_lr};
 pub use schedule::{SCHEDULE_NAMES, Scheduler, build_scheduler};

@@ -2,18 +2,10 @@
 
 use std::ops::Range;
 
+use descent_kernels::MomentumSink;
+
 use crate::error::OptimError;
 use crate::groups::ParamGroup;
-
-/// A momentum buffer that a backward pass may fold gradients into (see
-/// [`Optimizer::momentum_sink`]).
-pub struct MomentumSink<'a> {
-    /// The buffer, as long as the parameters.
-    pub buffer: &'a mut [f32],
-    /// What the old buffer is multiplied by: the momentum, or 0 before the first step (the
-    /// buffer then starts as the gradient).
-    pub momentum: f32,
-}
 
 /// An optimizer over one flat parameter buffer and one flat gradient buffer of the same length.
 ///

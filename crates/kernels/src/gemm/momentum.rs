@@ -5,6 +5,15 @@ use super::workspace::with_product;
 use super::{Op, check_shapes, native, op_dims};
 use crate::{MatMut, MatRef, Par};
 
+/// A momentum buffer, and what its old values are multiplied by when a gradient is folded in
+/// ([`gemm_into_momentum`]; `descent_optim`'s SGD hands one out, `descent_autograd` fills it).
+pub struct MomentumSink<'a> {
+    /// The buffer, laid out like the parameters it belongs to.
+    pub buffer: &'a mut [f32],
+    /// The momentum, or 0 before the first step (the buffer then starts as the gradient).
+    pub momentum: f32,
+}
+
 /// `C = op_a(A) op_b(B) + momentum * C` with `torch.optim.SGD`'s roundings: the product `G`
 /// exactly as [`crate::gemm`] with `beta = 0` writes it, then `C = G + round(momentum * C)`
 /// (`buf.mul_(momentum).add_(grad)`: the product rounded first, not one FMA).

@@ -210,15 +210,26 @@ impl Run<'_> {
                 && batch_index + 1 < steps_per_epoch
                 && self.step + 1 < self.total_steps;
             let gather_next = next_in_epoch && gathers_beside;
+            // A step whose gradients nothing reads but the optimizer (no row, no clipping) lets
+            // an optimizer with a momentum sink take the weight gradients straight into its
+            // momentum: the same bits, one buffer less to move.
+            let row_due = self.row_due(self.step + 1, batch_index + 1 == steps_per_epoch);
+            let absorb = !row_due && self.setup.clip_norm.is_none();
             let Run {
                 setup,
                 data,
                 model,
+                optimizer,
                 batcher,
                 batch,
                 next,
                 ..
             } = self;
+            let sink = if absorb {
+                optimizer.momentum_sink(model.num_params())
+            } else {
+                None
+            };
             let Batch {
                 x,
                 rows,
@@ -226,7 +237,7 @@ impl Run<'_> {
                 values,
             } = batch;
             let targets = loss_targets(&data.train, labels, values);
-            let loss = model.loss_and_grad_lend_beside(x, *rows, targets, setup.par, || {
+            let loss = model.loss_and_grad_lend_beside(x, *rows, targets, setup.par, sink, || {
                 if gather_next {
                     batcher.next_batch(&data.train, next);
                 }
@@ -236,16 +247,17 @@ impl Run<'_> {
                 }
             });
             timing.forward_backward_s += clock.lap();
-            let batch_rows = self.batch.rows;
-            if gather_next {
-                std::mem::swap(&mut self.batch, &mut self.next);
-            }
 
             self.step += 1;
-            self.window.add(loss, batch_rows);
+            self.window.add(loss, self.batch.rows);
             let initial = *self.initial_loss.get_or_insert(loss);
             let lr = self.scheduler.lr();
             if let Some(reason) = self.setup.stop.divergence(loss, initial) {
+                if !self.model.absorbed().is_empty() {
+                    // The row needs the gradients the momentum took: the same batch and
+                    // parameters give them again (the run ends here, the momentum unused).
+                    self.restore_grads();
+                }
                 let norms = grad_norms(self.model.grads(), &self.blocks);
                 self.emit_row(epoch, lr, norms, None, on_row);
                 return Some(TrainStatus::Diverged {
@@ -253,13 +265,15 @@ impl Run<'_> {
                     reason,
                 });
             }
-            let row_due = self.row_due(batch_index + 1 == steps_per_epoch);
-            let (params, grads) = self.model.params_and_grads_mut();
+            if gather_next {
+                std::mem::swap(&mut self.batch, &mut self.next);
+            }
+            let (params, grads, absorbed) = self.model.step_buffers();
             let norms = row_due.then(|| grad_norms(grads, &self.blocks));
             if let Some(max_norm) = self.setup.clip_norm {
                 clip_grad_norm(grads, max_norm, NormType::L2);
             }
-            self.optimizer.step(params, grads, lr);
+            self.optimizer.step_absorbed(params, grads, absorbed, lr);
             self.scheduler.step(Some(loss));
             timing.optimizer_s += clock.lap();
 
@@ -283,15 +297,30 @@ impl Run<'_> {
     }
 
     /// A row is due every `eval_every` steps, or at the end of each epoch when `eval_every` is
-    /// 0, and always at the last step of the budget.
-    fn row_due(&self, epoch_end: bool) -> bool {
+    /// 0, and always at the last step of the budget: whether step `step` (1-based) ends with
+    /// one.
+    fn row_due(&self, step: usize, epoch_end: bool) -> bool {
         let every = self.setup.eval_every;
         let periodic = if every == 0 {
             epoch_end
         } else {
-            self.step.is_multiple_of(every)
+            step.is_multiple_of(every)
         };
-        periodic || self.step == self.total_steps
+        periodic || step == self.total_steps
+    }
+
+    /// Computes the gradients of the current batch again, storing all of them (after a step
+    /// that folded some into the optimizer's momentum; the parameters are unchanged).
+    fn restore_grads(&mut self) {
+        let Batch {
+            x,
+            rows,
+            labels,
+            values,
+        } = &mut self.batch;
+        let targets = loss_targets(&self.data.train, labels, values);
+        self.model
+            .loss_and_grad_lend(x, *rows, targets, self.setup.par);
     }
 
     /// Test loss and accuracy now (`None` without a test set).
