@@ -311,9 +311,10 @@ fn row_values(rows: &[MetricRow]) -> Vec<Vec<u64>> {
 #[test]
 fn momentum_absorbed_in_the_backward_changes_no_bit() {
     // SGD with momentum takes the weight gradients into its momentum, in the backward, on
-    // every step without a row or clipping. Clipping at a norm no gradient reaches changes no
-    // gradient but stores them all: the runs must agree to the bit, on 1 and 2 threads. A
-    // diverging run reports the same gradient norms (recomputed for its last row).
+    // every step on one thread without a row or clipping. Clipping at a norm no gradient
+    // reaches changes no gradient but stores them all: the runs must agree to the bit (and
+    // with 2 threads, which store every gradient). A diverging run reports the same gradient
+    // norms (recomputed for its last row).
     let split = train_test_split(&moons(400, 0.1, 3), 0.25, 3);
     let mut s = setup(
         vec![2, 32, 16, 2],

@@ -5,7 +5,10 @@
 //! Throughput is the bytes a step must move: params read + written, grads read, every state
 //! buffer read + written (`4 * n * (3 + 2 * states)`); Lookahead adds its slow-weight pass
 //! (slow and fast read + written) every k = 5 steps. The copy moves `4 * n` read + `4 * n`
-//! written, as does `scale_copy` (`dst = k * src`, STREAM's scale kernel). Run:
+//! written, as does `scale_copy` (`dst = k * src`, STREAM's scale kernel).
+//! `sgd_momentum_absorbed` is the step of SGD with momentum whose gradients the backward already
+//! folded into the momentum (`step_absorbed` over the whole buffer): params read + written,
+//! momentum read (`12 * n`). Run:
 //! `cargo bench -p descent-optim --bench optimizer_step`.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -110,6 +113,15 @@ fn bench(c: &mut Criterion) {
                 b.iter(|| optimizer.step(black_box(&mut params), black_box(&grads), 1e-3))
             });
         }
+        let mut momentum = build_optimizer("momentum", &Hyper::new()).expect("SGD builds");
+        momentum.set_threads(1);
+        let mut params = filled(n, 3);
+        momentum.step(&mut params, &grads, 1e-3);
+        let everything = [0..n];
+        group.throughput(Throughput::Bytes(12 * n as u64));
+        group.bench_function(BenchmarkId::new("sgd_momentum_absorbed", size_label), |b| {
+            b.iter(|| momentum.step_absorbed(black_box(&mut params), &grads, &everything, 1e-3))
+        });
         group.finish();
     }
 }
