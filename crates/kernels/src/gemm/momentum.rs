@@ -15,7 +15,7 @@ pub struct MomentumSink<'a> {
 }
 
 /// `C = op_a(A) op_b(B) + momentum * C` with `torch.optim.SGD`'s roundings: the product `G`
-/// exactly as [`crate::gemm`] with `beta = 0` writes it, then `C = G + round(momentum * C)`
+/// exactly as [`crate::gemm()`] with `beta = 0` writes it, then `C = G + round(momentum * C)`
 /// (`buf.mul_(momentum).add_(grad)`: the product rounded first, not one FMA).
 ///
 /// With the gradient of a weight as the product and its momentum buffer as `C`, the buffer is
