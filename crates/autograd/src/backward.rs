@@ -11,7 +11,7 @@ use descent_kernels::{
 };
 
 use crate::loss::{bce_grad, cross_entropy_grad, mse_grad, write_or_add};
-use crate::tape::{GradSlot, Node, Op, ParamMeta, Tape, Var};
+use crate::tape::{GradSlot, Node, Op, ParamGrad, ParamMeta, Tape, Var};
 
 /// A gradient buffer to write or accumulate into.
 struct Target<'a> {
@@ -79,24 +79,23 @@ struct Grads<'a, 's> {
     slots: &'a mut [GradSlot],
     params: &'a mut [f32],
     meta: &'a [ParamMeta],
-    set: &'a mut [bool],
-    /// Where the first gradient of a parameter goes instead, with `absorbed` marking it.
+    state: &'a mut [ParamGrad],
+    /// Where the first gradient of a parameter goes instead, when it comes from a product.
     sink: Option<&'a mut MomentumSink<'s>>,
-    absorbed: &'a mut [bool],
 }
 
 impl Grads<'_, '_> {
     /// The slice of the momentum sink for parameter `v` and the sink's momentum, when there is
-    /// a sink and this is `v`'s first gradient of the sweep (which marks it set and absorbed).
+    /// a sink and this is `v`'s first gradient of the sweep (which marks it absorbed).
     fn absorb(&mut self, v: Var) -> Option<(&mut [f32], f32)> {
         let sink = self.sink.as_deref_mut()?;
         let Op::Param(p) = self.nodes[v.0].op else {
             return None;
         };
-        if !self.nodes[v.0].requires_grad || std::mem::replace(&mut self.set[p.0], true) {
+        if !self.nodes[v.0].requires_grad || self.state[p.0] != ParamGrad::Unset {
             return None;
         }
-        self.absorbed[p.0] = true;
+        self.state[p.0] = ParamGrad::Absorbed;
         Some((&mut sink.buffer[self.meta[p.0].range()], sink.momentum))
     }
 
@@ -107,11 +106,15 @@ impl Grads<'_, '_> {
             return None;
         }
         if let Op::Param(p) = node.op {
-            assert!(
-                !self.absorbed[p.0],
-                "a parameter whose gradient went into the momentum sink got a second one"
-            );
-            let accumulate = std::mem::replace(&mut self.set[p.0], true);
+            let accumulate = match std::mem::replace(&mut self.state[p.0], ParamGrad::Stored) {
+                ParamGrad::Unset => false,
+                ParamGrad::Stored => true,
+                ParamGrad::Absorbed => {
+                    panic!(
+                        "a parameter whose gradient went into the momentum sink got a second one"
+                    )
+                }
+            };
             return Some(Target {
                 buf: &mut self.params[self.meta[p.0].range()],
                 accumulate,
@@ -157,8 +160,7 @@ impl Tape {
         for slot in &mut self.node_grads[..end] {
             slot.set = false;
         }
-        self.param_set.fill(false);
-        self.param_absorbed.fill(false);
+        self.param_grad_state.fill(ParamGrad::Unset);
         let seed = &mut self.node_grads[root.0];
         seed.data.clear();
         seed.data.resize(self.nodes[root.0].len(), 1.0);
@@ -185,8 +187,7 @@ impl Tape {
             params,
             param_grads,
             param_meta,
-            param_set,
-            param_absorbed,
+            param_grad_state,
             scratch,
             scratch_small,
             par,
@@ -212,9 +213,8 @@ impl Tape {
                 slots: earlier,
                 params: param_grads,
                 meta: param_meta,
-                set: param_set,
+                state: param_grad_state,
                 sink: sink.as_deref_mut(),
-                absorbed: param_absorbed,
             };
             backward_node(&nodes[i], &rest[0].data, &values, &mut grads, &mut scratch);
         }
@@ -222,8 +222,8 @@ impl Tape {
 
     /// Ends a sweep: parameters it did not reach get a zero gradient.
     pub(crate) fn end_backward(&mut self) {
-        for (meta, set) in self.param_meta.iter().zip(self.param_set.iter()) {
-            if !set {
+        for (meta, state) in self.param_meta.iter().zip(&self.param_grad_state) {
+            if *state == ParamGrad::Unset {
                 self.param_grads[meta.range()].fill(0.0);
             }
         }

@@ -9,6 +9,17 @@ use std::ops::Range;
 
 use descent_kernels::{Activation, AlignedVec, MatRef, Op as MatOp, Par};
 
+/// Where a sweep has put a parameter's gradient so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ParamGrad {
+    /// Nothing yet (zero-filled when the sweep ends).
+    Unset,
+    /// Written into [`Tape::grads`]; later contributions accumulate there.
+    Stored,
+    /// Folded into a momentum sink instead (see [`Tape::sweep`]); it takes no second one.
+    Absorbed,
+}
+
 /// A node of the tape (a 2-D tensor), valid until the next [`Tape::reset`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Var(pub(crate) usize);
@@ -117,10 +128,8 @@ pub struct Tape {
     pub(crate) params: AlignedVec,
     pub(crate) param_grads: AlignedVec,
     pub(crate) param_meta: Vec<ParamMeta>,
-    pub(crate) param_set: Vec<bool>,
-    /// Parameters whose gradient the last sweep folded into a momentum buffer instead of
-    /// storing it (see [`Tape::sweep`]).
-    pub(crate) param_absorbed: Vec<bool>,
+    /// What the current sweep has done with each parameter's gradient.
+    pub(crate) param_grad_state: Vec<ParamGrad>,
     /// Scratch for an activation's backward (`dZ`); reused.
     pub(crate) scratch: Vec<f32>,
     /// Scratch for a bias gradient accumulated onto an earlier contribution; reused.
@@ -144,8 +153,7 @@ impl Tape {
             params: AlignedVec::new(),
             param_grads: AlignedVec::new(),
             param_meta: Vec::new(),
-            param_set: Vec::new(),
-            param_absorbed: Vec::new(),
+            param_grad_state: Vec::new(),
             scratch: Vec::new(),
             scratch_small: Vec::new(),
             par: Par::Seq,
@@ -170,8 +178,7 @@ impl Tape {
         self.params.resize(offset + rows * cols, 0.0);
         self.param_grads.resize(offset + rows * cols, 0.0);
         self.param_meta.push(ParamMeta { offset, rows, cols });
-        self.param_set.push(false);
-        self.param_absorbed.push(false);
+        self.param_grad_state.push(ParamGrad::Unset);
         ParamId(self.param_meta.len() - 1)
     }
 
@@ -180,8 +187,8 @@ impl Tape {
     pub(crate) fn absorbed_ranges(&self) -> impl Iterator<Item = Range<usize>> + '_ {
         self.param_meta
             .iter()
-            .zip(&self.param_absorbed)
-            .filter(|&(_, &absorbed)| absorbed)
+            .zip(&self.param_grad_state)
+            .filter(|&(_, &state)| state == ParamGrad::Absorbed)
             .map(|(meta, _)| meta.range())
     }
 

@@ -47,11 +47,7 @@ pub trait Optimizer: Send {
         absorbed: &[Range<usize>],
         lr: f32,
     ) {
-        assert!(
-            absorbed.is_empty(),
-            "{}: no momentum sink to have absorbed gradients",
-            self.name()
-        );
+        assert_sink_for(absorbed, || false, self.name());
         self.step(params, grads, lr);
     }
 
@@ -77,4 +73,17 @@ pub trait Optimizer: Send {
 
     /// Forgets all state and the step count, as if freshly built.
     fn reset(&mut self);
+}
+
+/// Panics when gradients were `absorbed` but the optimizer has no momentum sink (`has_sink` is
+/// asked only when there are absorbed ranges).
+pub(crate) fn assert_sink_for(
+    absorbed: &[Range<usize>],
+    has_sink: impl FnOnce() -> bool,
+    name: &str,
+) {
+    assert!(
+        absorbed.is_empty() || has_sink(),
+        "{name}: no momentum sink to have absorbed gradients"
+    );
 }

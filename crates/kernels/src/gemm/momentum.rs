@@ -3,6 +3,7 @@
 use super::driver::writes_once;
 use super::workspace::with_product;
 use super::{Op, check_shapes, native, op_dims};
+use crate::elementwise::{axpy, scale};
 use crate::{MatMut, MatRef, Par};
 
 /// A momentum buffer, and what its old values are multiplied by when a gradient is folded in
@@ -59,9 +60,10 @@ pub fn gemm_into_momentum(
         let rs = c.row_stride();
         let data = c.data_mut();
         for (i, g_row) in g.chunks_exact(n).enumerate() {
-            for (c, &g) in data[i * rs..i * rs + n].iter_mut().zip(g_row) {
-                *c = g + momentum * *c;
-            }
+            // round(momentum * C), then + G (an FMA with factor 1: one rounding of the sum).
+            let c_row = &mut data[i * rs..i * rs + n];
+            scale(momentum, c_row);
+            axpy(1.0, g_row, c_row);
         }
     });
 }

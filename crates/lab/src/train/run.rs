@@ -15,7 +15,7 @@ use super::evaluate::Evaluator;
 use super::norms::grad_norms;
 use super::outcome::{EpochTiming, MetricRow, TrainOutcome, TrainStatus};
 use super::setup::{TrainError, TrainSetup};
-use super::targets::{check_fit, loss_targets};
+use super::targets::{check_fit, step_inputs};
 
 /// The RNG stream of `seed` that seeds the per-epoch shuffles (the model's initialisation uses
 /// `seed` itself), so the two never share random numbers.
@@ -233,14 +233,8 @@ impl Run<'_> {
             } else {
                 None
             };
-            let Batch {
-                x,
-                rows,
-                labels,
-                values,
-            } = batch;
-            let targets = loss_targets(&data.train, labels, values);
-            let loss = model.loss_and_grad_lend_beside(x, *rows, targets, setup.par, sink, || {
+            let (x, rows, targets) = step_inputs(&data.train, batch);
+            let loss = model.loss_and_grad_lend_beside(x, rows, targets, setup.par, sink, || {
                 if gather_next {
                     batcher.next_batch(&data.train, next);
                 }
@@ -315,15 +309,9 @@ impl Run<'_> {
     /// Computes the gradients of the current batch again, storing all of them (after a step
     /// that folded some into the optimizer's momentum; the parameters are unchanged).
     fn restore_grads(&mut self) {
-        let Batch {
-            x,
-            rows,
-            labels,
-            values,
-        } = &mut self.batch;
-        let targets = loss_targets(&self.data.train, labels, values);
+        let (x, rows, targets) = step_inputs(&self.data.train, &mut self.batch);
         self.model
-            .loss_and_grad_lend(x, *rows, targets, self.setup.par);
+            .loss_and_grad_lend(x, rows, targets, self.setup.par);
     }
 
     /// Test loss and accuracy now (`None` without a test set).

@@ -1,7 +1,7 @@
 //! Whether a model's inputs, outputs and loss fit a data set, and the loss targets of a batch.
 
 use descent_autograd::{Loss, MlpConfig, Targets as LossTargets};
-use descent_data::{Dataset, Targets};
+use descent_data::{Batch, Dataset, Targets};
 
 use super::setup::TrainError;
 
@@ -50,6 +50,21 @@ pub(crate) fn check_fit(model: &MlpConfig, data: &Dataset) -> Result<(), TrainEr
         "{:?} loss with {outputs} outputs does not fit {} ({targets})",
         model.loss, data.name
     )))
+}
+
+/// A batch gathered from `data` as a training step takes it: its inputs (lent to the model),
+/// its row count and its loss targets.
+pub(crate) fn step_inputs<'a>(
+    data: &Dataset,
+    batch: &'a mut Batch,
+) -> (&'a mut Vec<f32>, usize, LossTargets<'a>) {
+    let Batch {
+        x,
+        rows,
+        labels,
+        values,
+    } = batch;
+    (x, *rows, loss_targets(data, labels, values))
 }
 
 /// The loss targets of a batch gathered from `data` (its `labels` or its `values`).
