@@ -17,4 +17,4 @@ pub use gemm::{
     gemm_reference, gemm_tasks, gemm_with, linear_forward,
 };
 pub use mat::{Mat, MatMut, MatRef};
-pub use par::{Par, join, with_warm_pool};
+pub use par::{Par, join, join_split, with_warm_pool};

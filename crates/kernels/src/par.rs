@@ -119,6 +119,27 @@ where
     }
 }
 
+/// [`join`] for the two parts of a split buffer, `first` lying before `second` in memory: the
+/// calling thread runs `second`, another thread `first`; the results come back in that order.
+///
+/// Every splitting kernel (GEMM tasks and depth halves, the optimizer's ranges) hands the
+/// calling thread the last part, so each thread works on the same part of a weight in every
+/// kernel of a step. The calling thread also runs a training step's one-thread work, the output
+/// layers and the loss, whose parameters lie at the end of the flat buffers: with the last part
+/// the optimizer updates them where they already are. At batch 32 on 2 threads (MNIST
+/// 784-128-10) this took the optimizer phase from 11-12 to 10-10.5 ms per epoch, against the
+/// calling thread running the first parts.
+pub fn join_split<A, B, RA, RB>(first: A, second: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    let (second, first) = join(second, first);
+    (first, second)
+}
+
 /// The owner's side of a [`with_warm_pool`] scope: marks the thread busy and, when dropped
 /// (also on a panic), releases the spinning threads.
 struct WarmScope {

@@ -127,6 +127,46 @@ fn join_runs_the_second_closure_on_another_thread_meanwhile() {
     assert_eq!(after, 2);
 }
 
+/// `join_split` runs its second (last) part on the calling thread, inside a warm scope and
+/// inside a plain pool, and returns the results in the parts' order. The first part waits
+/// (up to 5 s) for the second to start, so a `join_split` that ran the first part here would
+/// leave the second to the other thread.
+#[test]
+fn join_split_keeps_the_last_part_on_the_calling_thread() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    fn split_once() -> ((&'static str, bool), (&'static str, thread::ThreadId)) {
+        let started = AtomicBool::new(false);
+        descent_kernels::join_split(
+            || {
+                let deadline = std::time::Instant::now() + Duration::from_secs(5);
+                while !started.load(Ordering::Acquire) && std::time::Instant::now() < deadline {
+                    std::hint::spin_loop();
+                }
+                ("first", started.load(Ordering::Acquire))
+            },
+            || {
+                started.store(true, Ordering::Release);
+                ("second", thread::current().id())
+            },
+        )
+    }
+    let (runs, after) = in_two_threads_then_free(|| {
+        let plain = split_once();
+        let warm = with_warm_pool(Par::Rayon(2), split_once);
+        (thread::current().id(), [plain, warm])
+    });
+    let (caller, splits) = runs;
+    for ((first, saw_second), (second, second_thread)) in splits {
+        assert_eq!((first, second), ("first", "second"));
+        assert!(saw_second);
+        assert_eq!(
+            second_thread, caller,
+            "the last part left the calling thread"
+        );
+    }
+    assert_eq!(after, 2);
+}
+
 /// Results are right whichever route a join takes: handed over, taken back, nested inside
 /// another join's `a` (rayon's route) or in `b` on the other thread, and outside any scope.
 #[test]

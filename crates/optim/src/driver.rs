@@ -234,7 +234,7 @@ struct Plan<'a, R: Rule> {
 
 impl<R: Rule> Plan<'_, R> {
     /// Updates the elements `base..base + p.len()` on `tasks` rayon tasks: equal contiguous
-    /// ranges, split in halves by `descent_kernels::join` (the first half on the calling thread).
+    /// ranges, split in halves by `descent_kernels::join_split` (the last half on the calling thread).
     fn run_tasks(
         &self,
         base: usize,
@@ -258,7 +258,7 @@ impl<R: Rule> Plan<'_, R> {
             let (head, tail) = whole.split_at_mut(mid.min(whole.len()));
             (*first, *second) = (head, tail);
         }
-        descent_kernels::join(
+        descent_kernels::join_split(
             || self.run_tasks(base, p_first, g_first, states, first_tasks),
             || self.run_tasks(base + mid, p_second, g_second, second, tasks - first_tasks),
         );

@@ -49,7 +49,7 @@ pub(super) fn run(p: &Problem<'_>, tasks: usize, wide: bool) {
             ..*p
         };
         if tasks >= 2 {
-            crate::join(
+            crate::join_split(
                 || run_output_blocks(&first_half, tasks / 2, wide),
                 || run_output_blocks(&second_half, tasks - tasks / 2, wide),
             );

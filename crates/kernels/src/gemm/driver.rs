@@ -127,7 +127,7 @@ struct Split {
 fn run_tasks(p: &Problem<'_>, split: &Split, ts: Range<usize>) {
     if ts.len() > 1 {
         let mid = ts.start + ts.len() / 2;
-        crate::join(
+        crate::join_split(
             || run_tasks(p, split, ts.start..mid),
             || run_tasks(p, split, mid..ts.end),
         );
