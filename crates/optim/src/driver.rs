@@ -234,7 +234,8 @@ struct Plan<'a, R: Rule> {
 
 impl<R: Rule> Plan<'_, R> {
     /// Updates the elements `base..base + p.len()` on `tasks` rayon tasks: equal contiguous
-    /// ranges, split in halves by `descent_kernels::join_split` (the last half on the calling thread).
+    /// ranges, split in halves by `descent_kernels::join_split` (the last half on the calling
+    /// thread, as in the GEMM's split).
     fn run_tasks(
         &self,
         base: usize,
