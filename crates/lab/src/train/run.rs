@@ -213,9 +213,10 @@ impl Run<'_> {
             // A step on one thread whose gradients nothing reads but the optimizer (no row, no
             // clipping) lets an optimizer with a momentum sink take the weight gradients straight
             // into its momentum: the same bits, one buffer less to move (MNIST at batch 32:
-            // optimizer phase 22-27 -> 14 ms per epoch). On two threads it measured no faster
-            // in this VM's normal mode and slower in its slow mode (optimizer 26-28 -> 37-39
-            // ms), so steps there store their gradients.
+            // optimizer phase 22-27 -> 14 ms per epoch). On two threads it measured slower, in
+            // this VM's slow mode (optimizer 26-28 -> 37-39 ms) and, in epochs alternating
+            // within one run, in its normal mode too (optimizer -0.3 ms, rest of the step
+            // +1.5-3 ms per epoch), so steps there store their gradients.
             let row_due = self.row_due(self.step + 1, batch_index + 1 == steps_per_epoch);
             let absorb = !row_due && self.setup.clip_norm.is_none() && self.setup.par.degree() == 1;
             let Run {
