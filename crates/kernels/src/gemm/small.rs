@@ -16,7 +16,8 @@
 //! - scalar: one FMA per `p`, in order.
 //!
 //! The scalar forms apply `alpha`, `beta` and the bias per element with the same roundings as
-//! the vector write-back (`alpha * s + beta * C`, the product rounded first, `+ bias`), then the activation over each row.
+//! the vector write-back (`alpha * s + beta * C`, the product rounded first, `+ bias`), then
+//! the activation over each row.
 
 use super::NR;
 use super::driver::Problem;
