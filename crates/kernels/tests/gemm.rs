@@ -189,11 +189,13 @@ proptest! {
 }
 
 /// Shapes that cross every block boundary (KC = 256, MC = 144, NC = 3072) and both paths
-/// (A packed for n > 64, read in place below).
+/// (A packed for n > 256, or n > 64 with a block over 32 KiB or a depth under 16; read in place
+/// otherwise).
 #[test]
 fn block_edges_match_reference() {
     for (m, n, k) in [
         (145, 65, 513),
+        (145, 300, 513),
         (7, 3073, 5),
         (289, 64, 257),
         (6, 16, 256),
