@@ -32,14 +32,17 @@ const PAR_GRAIN: usize = 1 << 18;
 /// A is read in place (not packed) when it feeds at most this many NR-wide panels
 /// (`n <= 64`): packing would cost as much as the multiply.
 const PACK_A_MIN_N: usize = 4 * NR;
-/// Up to this many panels (`n <= 256`), A is also read in place when its block (at most MC rows
-/// by one depth block of at least [`IN_PLACE_A_MIN_K`]) fits in [`IN_PLACE_A_MAX_BYTES`], so
-/// that it stays in L1 while the tiles walk across `n`.
+/// Up to this many panels (`n <= 256`) and from a depth block of [`IN_PLACE_A_MIN_K`], A is also
+/// read in place when its rows are contiguous, or when its block (at most MC rows by one depth
+/// block) fits in [`IN_PLACE_A_MAX_BYTES`] and so stays in L1 while the tiles walk across `n`.
+/// Alone on Zen 5 (1 thread; `m` 32-3000, `k` 16-784; zmm and AVX2 tiles), in place was 0-35%
+/// faster than packed up to `n = 256`, about equal at 384-512 and 2-5% slower at 1024 with deep
+/// `k`. In training: the MLP's first-layer forward (`B x 128 x 784`) and, at batch 32, its
+/// weight gradient (`784 x 128 x 32`, A transposed, an 18 KiB block) run in place.
 const IN_PLACE_A_MAX_N: usize = 16 * NR;
-/// See [`IN_PLACE_A_MAX_N`]: two thirds of a 48 KiB L1d. On Zen 5 the MLP's weight gradient at
-/// batch 32 (`784 x 128 x 32`, a 18 KiB block) ran 7-13% faster in place and its first-layer
-/// forward (`32 x 128 x 784`, 25 KiB) 7%, on 1 thread. Larger blocks (the same layers at batch
-/// 128) were faster in place on 1 thread too, but slower in training on 2 threads.
+/// See [`IN_PLACE_A_MAX_N`]: two thirds of a 48 KiB L1d. A transposed A with a larger block (the
+/// weight gradient at batch 128, 72 KiB) was faster in place alone, but training at batch 128
+/// on 2 threads was 5-7% slower per epoch; packed, each thread's block is contiguous.
 const IN_PLACE_A_MAX_BYTES: usize = 32 << 10;
 /// See [`IN_PLACE_A_MAX_N`]. The MLP's 10-deep input gradient (`128 x 128 x 10`) was faster in
 /// place alone (3.0 against 3.2 µs) but training at batch 128 on 2 threads 1-3% slower per epoch.
@@ -162,7 +165,7 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, wide: bool) {
     let a_block_bytes = MC.min(rows.len()) * kc_max * size_of::<f32>();
     let in_place_a = p.n <= IN_PLACE_A_MAX_N
         && kc_max >= IN_PLACE_A_MIN_K
-        && a_block_bytes <= IN_PLACE_A_MAX_BYTES;
+        && (p.a.cs == 1 || a_block_bytes <= IN_PLACE_A_MAX_BYTES);
     let packed_a = p.n > PACK_A_MIN_N && !in_place_a;
     let a_len = if packed_a {
         MC.min(rows.len()).next_multiple_of(MR) * kc_max
