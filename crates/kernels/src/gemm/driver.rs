@@ -42,7 +42,7 @@ const PACK_A_MIN_N: usize = 4 * NR;
 const IN_PLACE_A_MAX_N: usize = 16 * NR;
 /// See [`IN_PLACE_A_MAX_N`]: two thirds of a 48 KiB L1d. A transposed A with a larger block (the
 /// weight gradient at batch 128, 72 KiB) was faster in place alone, but training at batch 128
-/// on 2 threads was 5-7% slower per epoch; packed, each thread's block is contiguous.
+/// on 2 threads was 5-7% slower per epoch (why is not known).
 const IN_PLACE_A_MAX_BYTES: usize = 32 << 10;
 /// See [`IN_PLACE_A_MAX_N`]. The MLP's 10-deep input gradient (`128 x 128 x 10`) was faster in
 /// place alone (3.0 against 3.2 µs) but training at batch 128 on 2 threads 1-3% slower per epoch.
