@@ -8,8 +8,8 @@
 //! with fewer rows and write back only their valid part (masked edge loads, split stores).
 //! Where packing cannot pay off it is skipped: A is read in place when `n <= 64` (each A
 //! element then feeds at most 4 panels) or when `n <= 256`, `k >= 16` and its rows are
-//! contiguous or its block fits in 32 KiB (it stays in L1); full-width panels of a row-major B
-//! are read in place by blocks of at most 64 rows.
+//! contiguous, the product runs as one task, or its block fits in 32 KiB (it stays in L1);
+//! full-width panels of a row-major B are read in place by blocks of at most 64 rows.
 //!
 //! Blocking for Zen 3 / AVX2 (32 KiB L1d, 512 KiB L2 per core): a B micro-panel
 //! (`KC x NR` = 16 KiB) and an A micro-panel (6 KiB) stay in L1, the A block (`MC x KC` =

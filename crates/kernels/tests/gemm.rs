@@ -189,8 +189,8 @@ proptest! {
 }
 
 /// Shapes that cross every block boundary (KC = 256, MC = 144, NC = 3072) and both paths
-/// (A packed for n > 256, or n > 64 with a depth under 16 or a transposed block over 32 KiB;
-/// read in place otherwise).
+/// (A packed for n > 256, or n > 64 with a depth under 16 or, split over tasks, a transposed
+/// block over 32 KiB; read in place otherwise).
 #[test]
 fn block_edges_match_reference() {
     for (m, n, k) in [

@@ -33,16 +33,18 @@ const PAR_GRAIN: usize = 1 << 18;
 /// (`n <= 64`): packing would cost as much as the multiply.
 const PACK_A_MIN_N: usize = 4 * NR;
 /// Up to this many panels (`n <= 256`) and from a depth block of [`IN_PLACE_A_MIN_K`], A is also
-/// read in place when its rows are contiguous, or when its block (at most MC rows by one depth
-/// block) fits in [`IN_PLACE_A_MAX_BYTES`] and so stays in L1 while the tiles walk across `n`.
+/// read in place when its rows are contiguous, when the product runs as one task, or when its
+/// block (at most MC rows by one depth block) fits in [`IN_PLACE_A_MAX_BYTES`] and so stays in
+/// L1 while the tiles walk across `n`.
 /// Alone on Zen 5 (1 thread; `m` 32-3000, `k` 16-784; zmm and AVX2 tiles), in place was 0-35%
 /// faster than packed up to `n = 256`, about equal at 384-512 and 2-5% slower at 1024 with deep
 /// `k`. In training: the MLP's first-layer forward (`B x 128 x 784`) and, at batch 32, its
 /// weight gradient (`784 x 128 x 32`, A transposed, an 18 KiB block) run in place.
 const IN_PLACE_A_MAX_N: usize = 16 * NR;
 /// See [`IN_PLACE_A_MAX_N`]: two thirds of a 48 KiB L1d. A transposed A with a larger block (the
-/// weight gradient at batch 128, 72 KiB) was faster in place alone, but training at batch 128
-/// on 2 threads was 5-7% slower per epoch (why is not known).
+/// weight gradient at batch 128, 72 KiB) is faster in place on one task (training at batch 128
+/// on 1 thread: 2-4% per epoch, batch 512 2-3%), but split over two tasks it made training at
+/// batch 128 on 2 threads 5-7% slower (why is not known), so split products pack it.
 const IN_PLACE_A_MAX_BYTES: usize = 32 << 10;
 /// See [`IN_PLACE_A_MAX_N`]. The MLP's 10-deep input gradient (`128 x 128 x 10`) was faster in
 /// place alone (3.0 against 3.2 µs) but training at batch 128 on 2 threads 1-3% slower per epoch.
@@ -151,21 +153,22 @@ fn run_tasks(p: &Problem<'_>, split: &Split, ts: Range<usize>) {
     let (units, tasks) = (split.units, split.tasks);
     let (u0, u1) = (ts.start * units / tasks, ts.end * units / tasks);
     if split.cols {
-        block(p, 0..p.m, u0 * NR..(u1 * NR).min(p.n), split.wide);
+        block(p, 0..p.m, u0 * NR..(u1 * NR).min(p.n), split);
     } else {
-        block(p, u0 * MR..(u1 * MR).min(p.m), 0..p.n, split.wide);
+        block(p, u0 * MR..(u1 * MR).min(p.m), 0..p.n, split);
     }
 }
 
 /// The loop nest on the output block `rows x cols`.
-fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, wide: bool) {
+fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, split: &Split) {
+    let wide = split.wide;
     // Equal depth blocks (784 -> 4 x 196, not 3 x 256 + 16): no tiny last block whose
     // write-back would cost as much as its FMAs. Depends on k only, so never on the split.
     let kc_max = p.k.div_ceil(p.k.div_ceil(KC).max(1));
     let a_block_bytes = MC.min(rows.len()) * kc_max * size_of::<f32>();
     let in_place_a = p.n <= IN_PLACE_A_MAX_N
         && kc_max >= IN_PLACE_A_MIN_K
-        && (p.a.cs == 1 || a_block_bytes <= IN_PLACE_A_MAX_BYTES);
+        && (p.a.cs == 1 || a_block_bytes <= IN_PLACE_A_MAX_BYTES || split.tasks == 1);
     let packed_a = p.n > PACK_A_MIN_N && !in_place_a;
     let a_len = if packed_a {
         MC.min(rows.len()).next_multiple_of(MR) * kc_max
