@@ -165,13 +165,15 @@ fn block(p: &Problem<'_>, rows: Range<usize>, cols: Range<usize>, split: &Split)
     // Equal depth blocks (784 -> 4 x 196, not 3 x 256 + 16): no tiny last block whose
     // write-back would cost as much as its FMAs. Depends on k only, so never on the split.
     let kc_max = p.k.div_ceil(p.k.div_ceil(KC).max(1));
-    let a_block_bytes = MC.min(rows.len()) * kc_max * size_of::<f32>();
+    // Rows of the largest A block.
+    let mc_max = MC.min(rows.len());
+    let a_block_bytes = mc_max * kc_max * size_of::<f32>();
     let in_place_a = p.n <= IN_PLACE_A_MAX_N
         && kc_max >= IN_PLACE_A_MIN_K
         && (p.a.cs == 1 || a_block_bytes <= IN_PLACE_A_MAX_BYTES || split.tasks == 1);
     let packed_a = p.n > PACK_A_MIN_N && !in_place_a;
     let a_len = if packed_a {
-        MC.min(rows.len()).next_multiple_of(MR) * kc_max
+        mc_max.next_multiple_of(MR) * kc_max
     } else {
         0
     };
